@@ -1,0 +1,51 @@
+"""Errors raised by learning_fs.
+
+Every error a user can see names what went wrong and where (file and line when known), so a
+hand-edited memory with broken YAML points the person at the line to fix instead of crashing
+the agent that happened to read it.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+
+class LearningFSError(Exception):
+    """Base class for every error raised on purpose by learning_fs."""
+
+
+class RecordParseError(LearningFSError):
+    """A memory file could not be parsed; carries the file and (when known) the line."""
+
+    def __init__(self, path: str | PurePosixPath, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(self.location() + ": " + message)
+
+    def location(self) -> str:
+        """``file:line`` as compilers and editors print it (``file`` when the line is unknown)."""
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+
+class UnsafePathError(LearningFSError):
+    """A path built from user or model input would leave the memory repository."""
+
+
+class RecordNotFoundError(LearningFSError, KeyError):
+    """No record exists at the given path, id or point in history."""
+
+    def __str__(self) -> str:  # KeyError would wrap the message in quotes
+        return str(self.args[0]) if self.args else "record not found"
+
+
+class RepoLockTimeout(LearningFSError):
+    """The repository-wide write lock could not be taken in time (another writer holds it)."""
+
+
+class ConflictError(LearningFSError):
+    """A change cannot be applied because the same file changed in the meantime."""
+
+    def __init__(self, message: str, paths: list[str] | None = None) -> None:
+        self.paths = paths or []
+        super().__init__(message)

@@ -1,0 +1,39 @@
+"""The file format: record kinds, Markdown + frontmatter, ids, slugs and paths (knows nothing of git)."""
+
+from learning_fs.format.items import Item
+from learning_fs.format.layout import record_path
+from learning_fs.format.records import (
+    GLOBAL_NAMESPACE,
+    KINDS,
+    RECORD_TYPES,
+    USER_NAMESPACE,
+    DecisionRecord,
+    EntityRecord,
+    LearningRecord,
+    MemoriesRecord,
+    ProfileRecord,
+    Provenance,
+    Record,
+    SessionRecord,
+    now,
+    parse_record,
+)
+
+__all__ = [
+    "GLOBAL_NAMESPACE",
+    "KINDS",
+    "RECORD_TYPES",
+    "USER_NAMESPACE",
+    "DecisionRecord",
+    "EntityRecord",
+    "Item",
+    "LearningRecord",
+    "MemoriesRecord",
+    "ProfileRecord",
+    "Provenance",
+    "Record",
+    "SessionRecord",
+    "now",
+    "parse_record",
+    "record_path",
+]

@@ -1,0 +1,100 @@
+"""List items inside records: memories, facts, events, relationships, plan steps, alternatives.
+
+An item is a sub-record: it has its own stable id and lifecycle (a superseded fact stays in the
+file, struck through, for history) so curation and the index can address it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from learning_fs.format.body import ItemLine, parse_item_line, render_item_line
+from learning_fs.format.ids import content_id
+
+Status = Literal["active", "superseded", "expired"]
+
+_EVENT = re.compile(r"^(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?):\s*(.*)$")
+_RELATION = re.compile(r"^(?P<rel>[^\[]*?)\s*\[\[(?P<target>[^\]|]+)(?:\|[^\]]*)?\]\](?:\s*:\s*(?P<desc>.*))?$")
+_ITEM_META_ORDER = ("id", "created", "updated", "status", "superseded_by", "expires", "user", "session")
+
+
+class Item(BaseModel):
+    """One line of an owned list section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    text: str = ""
+    created: str | None = None
+    updated: str | None = None
+    status: Status = "active"
+    superseded_by: str | None = None
+    expires: str | None = None
+    user: str | None = None
+    session: str | None = None
+    date: str | None = None  # events: when it happened
+    relation: str | None = None  # relationships: the edge label …
+    target: str | None = None  # … and the other entity's name (a [[wikilink]])
+    done: bool | None = None  # plan steps
+    extra: dict[str, str] = Field(default_factory=dict)  # item metadata we do not own, kept
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+def item_from_line(line: ItemLine, item_kind: str) -> Item:
+    """Build an item from a parsed line, interpreting the grammar of its section."""
+    fields: dict[str, Any] = {}
+    text = line.text
+    if item_kind == "event":
+        match = _EVENT.match(text)
+        if match:
+            fields["date"], text = match.group(1), match.group(2)
+    elif item_kind == "relationship":
+        match = _RELATION.match(text)
+        if match:
+            fields["relation"] = match.group("rel").strip() or "related_to"
+            fields["target"] = match.group("target").strip()
+            text = (match.group("desc") or "").strip()
+    if line.checked is not None:
+        fields["done"] = line.checked
+    meta = dict(line.meta)
+    known = {k: meta.pop(k) for k in list(meta) if k in Item.model_fields and k not in {"extra", "text"}}
+    if line.struck and "status" not in known:
+        known["status"] = "superseded"
+    identity = line.text if item_kind != "relationship" else f"{fields.get('relation')} {fields.get('target')}"
+    known.setdefault("id", content_id(item_kind, identity))
+    if known.get("status") not in (None, "active", "superseded", "expired"):
+        known["status"] = "active"
+    return Item(text=text, extra=meta, **fields, **known)
+
+
+def item_to_line(item: Item, item_kind: str) -> str:
+    """Print an item with its section's grammar and metadata in canonical order."""
+    text = item.text
+    if item_kind == "event" and item.date:
+        text = f"{item.date}: {text}"
+    elif item_kind == "relationship" and item.target:
+        text = f"{item.relation or 'related_to'} [[{item.target}]]" + (f": {item.text}" if item.text else "")
+    values = item.model_dump()
+    meta = {key: values[key] for key in _ITEM_META_ORDER if values.get(key) not in (None, "")}
+    if meta.get("status") == "active":
+        del meta["status"]
+    meta.update(item.extra)
+    line = ItemLine(text=text, meta=meta, checked=item.done if item_kind == "step" else None,
+                    struck=item.status == "superseded")
+    return render_item_line(line)
+
+
+def parse_items(lines: list[str], item_kind: str) -> list[Item]:
+    """Parse bullet lines (used by tests and tools that build items from plain text)."""
+    items = []
+    for raw in lines:
+        parsed = parse_item_line(raw)
+        if parsed is not None and parsed.text:
+            items.append(item_from_line(parsed, item_kind))
+    return items

