@@ -1,0 +1,134 @@
+"""The seam between the LearningMachine and its stores: modes, the store protocol, configs.
+
+A store is anything with ``learning_type``, ``recall``, ``process``, ``build_context`` and
+``get_tools``. The machine calls each method through :func:`call_with_context`, which passes only
+the context keywords the method declares, so a custom store can be as small as
+``def recall(self, user_id)`` and never has to accept (or ignore) keywords it does not use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from learning_fs.repo import MemoryRepo
+
+
+class LearningMode(str, enum.Enum):
+    """When and how a store learns; the machine validates each store's mode at construction."""
+
+    ALWAYS = "always"  # extract after each turn, off the hot path
+    BACKGROUND = "always"  # noqa: PIE796 -- deliberate alias of ALWAYS (same value, same member)
+    AGENTIC = "agentic"  # the agent calls the store's tools; writes land on the checked-out branch
+    PROPOSE = "propose"  # writes go to proposals/<kind>/<slug>; main untouched until approved
+    HITL = "hitl"  # the agent's tool calls pause the run until a person confirms
+
+    def __str__(self) -> str:  # "always", not "LearningMode.ALWAYS", in trailers and messages
+        return self.value
+
+
+# Every keyword the machine may pass to a store method; a method receives the subset it declares.
+CONTEXT_KEYS: tuple[str, ...] = (
+    "user_id", "session_id", "message", "namespace", "agent_id", "repo", "model", "writer", "searcher",
+)
+
+
+@runtime_checkable
+class LearningStore(Protocol):
+    """What the machine needs from a store. Optional async twins: ``arecall``, ``aprocess``."""
+
+    learning_type: str  # e.g. "user_profile"; also the delimiter around the store's context block
+
+    def recall(self, **ctx: Any) -> Any:
+        """Data for :meth:`build_context`: cheap, reads files only, never calls a model."""
+        ...
+
+    def process(self, messages: list[dict[str, Any]], **ctx: Any) -> None:
+        """Extract what is worth keeping from a whole turn and save it (may call the model)."""
+        ...
+
+    def build_context(self, data: Any) -> str:
+        """Render recalled data as text for the system prompt ("" when there is nothing)."""
+        ...
+
+    def get_tools(self, **ctx: Any) -> list[Callable[..., Any]]:
+        """Plain callables (type hints + docstring = the schema the model sees), bound to ``ctx``."""
+        ...
+
+
+def call_with_context(fn: Callable[..., Any], *args: Any, **ctx: Any) -> Any:
+    """Call ``fn(*args, **ctx)`` passing only the keywords ``fn`` accepts (all if it has ``**kwargs``)."""
+    accepts_all, names = _accepted_keywords(fn)
+    if accepts_all:
+        return fn(*args, **ctx)
+    return fn(*args, **{key: value for key, value in ctx.items() if key in names})
+
+
+def _accepted_keywords(fn: Callable[..., Any]) -> tuple[bool, frozenset[str]]:
+    # Bound methods are new objects on every attribute access: key the cache on the function.
+    key = getattr(fn, "__func__", None)
+    if key is None or not hasattr(fn, "__self__"):
+        return _signature_keywords(fn)
+    return _method_keywords(key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _method_keywords(func: Callable[..., Any]) -> tuple[bool, frozenset[str]]:
+    params = list(inspect.signature(func).parameters.values())[1:]  # drop self / cls
+    return _summarise(params)
+
+
+def _signature_keywords(fn: Callable[..., Any]) -> tuple[bool, frozenset[str]]:
+    try:
+        return _cached_signature_keywords(fn)
+    except TypeError:  # unhashable callable (rare): inspect every time
+        return _summarise(list(inspect.signature(fn).parameters.values()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_signature_keywords(fn: Callable[..., Any]) -> tuple[bool, frozenset[str]]:
+    return _summarise(list(inspect.signature(fn).parameters.values()))
+
+
+def _summarise(params: list[inspect.Parameter]) -> tuple[bool, frozenset[str]]:
+    accepts_all = any(p.kind is p.VAR_KEYWORD for p in params)
+    names = frozenset(
+        p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    )
+    return accepts_all, names
+
+
+@dataclasses.dataclass(kw_only=True)
+class StoreConfig:
+    """The shape every built-in ``*Config`` shares; subclasses add their own options and ``build``.
+
+    ``mode`` accepts a :class:`LearningMode` or its value (``"agentic"``); ``namespace`` is
+    ``None`` where the machine's default namespace applies (stores without one ignore it).
+    """
+
+    STORE_NAME: ClassVar[str] = ""
+
+    mode: LearningMode = LearningMode.ALWAYS
+    enabled: bool = True
+    namespace: str | None = None
+    instructions: str | None = None  # extra guidance appended to the store's extraction prompt
+    context_budget: int = 600  # tokens this store's context block may use
+
+    def __post_init__(self) -> None:
+        self.mode = LearningMode(self.mode)
+
+    def build(self, repo: MemoryRepo | None = None) -> LearningStore:
+        """Create the store this config describes."""
+        raise NotImplementedError(f"{type(self).__name__}.build")
+
+
+def check_mode(store: str, mode: LearningMode, supported: frozenset[LearningMode]) -> None:
+    """Raise a clear ``ValueError`` for a mode the store cannot honour (never silently ignore it)."""
+    if mode not in supported:
+        names = ", ".join(sorted(m.name for m in supported))
+        raise ValueError(f"{store} does not support mode {mode.name}; supported: {names}")
