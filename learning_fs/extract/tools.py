@@ -253,7 +253,13 @@ def _inline(node: Any, defs: Mapping[str, Any], seen: tuple[str, ...]) -> Any:
         resolved = _inline(defs[key], defs, (*seen, key))
         siblings = {k: _inline(v, defs, seen) for k, v in node.items() if k != "$ref"}
         return {**resolved, **siblings}
-    return {key: _inline(value, defs, seen) for key, value in node.items() if key != "$defs"}
+    result = {key: _inline(value, defs, seen) for key, value in node.items() if key != "$defs"}
+    all_of = result.get("allOf")
+    if isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], dict):
+        # pydantic < 2.9 wraps a described $ref as {"allOf": [{"$ref": ...}], "description": ...}
+        del result["allOf"]
+        result = {**all_of[0], **result}
+    return result
 
 
 def _drop_titles(node: Any, in_properties: bool = False) -> Any:
