@@ -1,0 +1,67 @@
+"""Which stores learn when: the modes, what each one makes the machine do, and their validation.
+
+The machine decides per store, from its mode alone, whether it extracts after a turn (ALWAYS,
+PROPOSE), whether the agent gets its tools (AGENTIC, PROPOSE, HITL), and whether those tools
+pause the run for a person (HITL). A store declares the modes it can honour in
+``SUPPORTED_MODES``; anything else is refused when the machine is built, because a mode that
+silently does nothing is a memory that silently never forms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from learning_fs.stores.protocol import LearningMode, check_mode
+
+__all__ = [
+    "EXTRACTING_MODES",
+    "PAUSING_MODES",
+    "TOOL_MODES",
+    "LearningMode",
+    "store_mode",
+    "supported_modes",
+    "validate_mode",
+]
+
+EXTRACTING_MODES = frozenset({LearningMode.ALWAYS, LearningMode.PROPOSE})
+"""Modes in which the machine runs ``store.process`` on every turn, in the background."""
+
+TOOL_MODES = frozenset({LearningMode.AGENTIC, LearningMode.PROPOSE, LearningMode.HITL})
+"""Modes in which the agent gets the store's tools (PROPOSE: its saves become proposals)."""
+
+PAUSING_MODES = frozenset({LearningMode.HITL})
+"""Modes whose tool calls stop the run until the application confirms or rejects them."""
+
+
+def store_mode(store: Any) -> LearningMode:
+    """The store's mode (``ALWAYS`` for a custom store that declares none).
+
+    Raises ``ValueError`` naming the store when the declared mode is not a ``LearningMode``.
+    """
+    declared = getattr(store, "mode", None)
+    if declared is None:
+        return LearningMode.ALWAYS
+    try:
+        return LearningMode(getattr(declared, "value", declared))
+    except ValueError:
+        names = ", ".join(sorted({m.value for m in LearningMode}))
+        raise ValueError(f"{_name(store)}: unknown learning mode {declared!r} (one of: {names})") from None
+
+
+def supported_modes(store: Any) -> frozenset[LearningMode]:
+    """``SUPPORTED_MODES`` of the store; a custom store that declares none supports every mode."""
+    declared = getattr(store, "SUPPORTED_MODES", None)
+    if declared is None:
+        return frozenset(LearningMode)
+    return frozenset(LearningMode(getattr(m, "value", m)) for m in declared)
+
+
+def validate_mode(store: Any, name: str | None = None) -> LearningMode:
+    """The store's mode, or a ``ValueError`` saying which modes the store does support."""
+    mode = store_mode(store)
+    check_mode(name or _name(store), mode, supported_modes(store))
+    return mode
+
+
+def _name(store: Any) -> str:
+    return str(getattr(store, "learning_type", None) or type(store).__name__)

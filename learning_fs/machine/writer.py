@@ -1,0 +1,360 @@
+"""``RecordWriter``: the one door through which a store saves what it learned.
+
+Stores never call ``repo.write`` for learned data; they hand records to the writer they were
+given, and the writer applies the store's mode. ALWAYS, AGENTIC and (confirmed) HITL writes
+commit on the checked-out branch; PROPOSE writes commit on a fresh ``proposals/<kind>/<slug>``
+branch made from it, so nothing reaches the memories an agent recalls until a person approves.
+Either way one ``save()`` is one commit, and the commit carries the *evidence* for the change —
+who said what, in which session, and why the model thought it worth keeping — in its body and
+trailers. The same :class:`Evidence` is what a person sees for a proposal and for a paused HITL
+tool call: one review surface.
+
+The writer is bound to one user: a private (``user`` namespace) record of anyone else, or a path
+under another user's folder, is refused here, whatever a store or a model asks for.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from learning_fs.errors import RecordNotFoundError, RecordParseError, UnsafePathError
+from learning_fs.format.layout import is_private_path, kind_from_path, record_path, user_folder
+from learning_fs.format.records import USER_NAMESPACE, Record
+from learning_fs.format.slugs import check_relative_path, slugify
+from learning_fs.repo import MemoryRepo
+from learning_fs.repo.history import parse_trailers
+
+log = logging.getLogger(__name__)
+
+PROPOSAL_PREFIX = "proposals/"
+DIRECT_MODES = frozenset({"always", "agentic", "hitl"})
+QUOTE_LIMIT = 2000  # characters of the user's message kept as evidence; enough to judge, not a transcript
+_TRAILER_KEYS = {
+    "store": "Learning-Store",
+    "user_id": "Learning-User",
+    "session_id": "Learning-Session",
+    "mode": "Learning-Mode",
+    "agent_id": "Learning-Agent",
+}
+_proposal_lock = threading.Lock()  # two threads proposing the same title must not share a branch
+
+
+def mode_value(mode: Any) -> str:
+    """``"propose"`` for ``LearningMode.PROPOSE`` or ``"propose"``: the writer only needs the value."""
+    return str(getattr(mode, "value", mode) or "always").lower()
+
+
+@dataclass
+class Evidence:
+    """Why a change is being made: carried into commits, proposals and HITL requirements.
+
+    Every field is optional for the caller: a writer fills what a store leaves out (user,
+    session, agent, store, mode, the turn's user message) from the context it was built with.
+    """
+
+    user_id: str | None = None
+    session_id: str | None = None
+    quote: str | None = None  # the user's message the change came from
+    reasoning: str | None = None  # the model's (or the store's) reason for keeping it
+    store: str = ""
+    mode: str = ""
+    agent_id: str | None = None
+
+    def filled_from(self, defaults: Evidence) -> Evidence:
+        """A copy with every empty field taken from ``defaults``."""
+        values = {f.name: getattr(self, f.name) or getattr(defaults, f.name) for f in fields(self)}
+        values["mode"] = mode_value(values["mode"]) if values["mode"] else ""
+        return Evidence(**values)
+
+    def trailers(self) -> dict[str, str]:
+        """The ``Learning-*`` commit trailers (empty values left out)."""
+        return {key: str(getattr(self, name)) for name, key in _TRAILER_KEYS.items() if getattr(self, name)}
+
+    def body(self) -> str:
+        """The commit-body paragraph: the quoted message and the reasoning."""
+        parts = []
+        if self.quote:
+            quote = self.quote.strip()
+            if len(quote) > QUOTE_LIMIT:
+                quote = quote[:QUOTE_LIMIT].rstrip() + " […]"
+            parts.append("Said:\n" + "\n".join(f"> {line}".rstrip() for line in quote.splitlines()))
+        if self.reasoning:
+            parts.append("Why: " + " ".join(self.reasoning.split()))
+        return "\n\n".join(parts)
+
+    def render(self) -> str:
+        """A short block a reviewer reads: who, where, what they said, why it is worth keeping."""
+        where = [f"store {self.store or '?'} ({self.mode or '?'})"]
+        if self.user_id:
+            where.append(f"user {self.user_id}")
+        if self.session_id:
+            where.append(f"session {self.session_id}")
+        if self.agent_id:
+            where.append(f"agent {self.agent_id}")
+        body = self.body()
+        return " · ".join(where) + (f"\n{body}" if body else "")
+
+    @classmethod
+    def from_commit_message(cls, message: str) -> Evidence:
+        """Read the evidence back from a commit the writer made (review and history views)."""
+        trailers = parse_trailers(message)
+        values: dict[str, Any] = {name: trailers.get(key) for name, key in _TRAILER_KEYS.items()}
+        values["store"] = values["store"] or ""
+        values["mode"] = values["mode"] or ""
+        paragraphs = message.strip().split("\n\n")
+        for paragraph in paragraphs:
+            if paragraph.startswith("Said:\n"):
+                lines = paragraph.splitlines()[1:]
+                values["quote"] = "\n".join(line[2:] if line.startswith("> ") else line.lstrip(">") for line in lines)
+            elif paragraph.startswith("Why: "):
+                values["reasoning"] = paragraph[5:]
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What one ``save()`` did.
+
+    ``commit`` is ``None`` when nothing changed (or, for a buffered writer, until it flushes:
+    ``pending``). ``branch`` is where the commit landed; ``proposal_id`` names the proposal
+    (``learning/use-uv``, the branch without ``proposals/``) in PROPOSE mode.
+    """
+
+    commit: str | None
+    branch: str | None
+    paths: list[str] = field(default_factory=list)
+    proposal_id: str | None = None
+    pending: bool = False
+
+    @property
+    def saved(self) -> bool:
+        return self.commit is not None
+
+
+class RecordWriter:
+    """Saves records for one store, in one mode, on behalf of one user and session.
+
+    Args:
+        repo: The memory repository.
+        store: The store's ``learning_type`` (``Learning-Store`` trailer).
+        mode: A ``LearningMode`` or its value; PROPOSE writes go to a proposal branch.
+        user_id, session_id, agent_id, quote: Defaults for the evidence of every save.
+    """
+
+    def __init__(self, repo: MemoryRepo, *, store: str, mode: Any = "always", user_id: str | None = None,
+                 session_id: str | None = None, agent_id: str | None = None, quote: str | None = None) -> None:
+        self.repo = repo
+        self.store = store
+        self.mode = mode_value(mode)
+        self.user_id = user_id
+        self.session_id = session_id
+        self.agent_id = agent_id
+        self.quote = quote
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(store={self.store!r}, mode={self.mode!r}, user_id={self.user_id!r})"
+
+    @property
+    def proposes(self) -> bool:
+        """True when saves become proposals instead of landing on the checked-out branch."""
+        return self.mode not in DIRECT_MODES
+
+    def evidence(self, **overrides: Any) -> Evidence:
+        """The evidence this writer attaches when a store gives none (``overrides`` win)."""
+        base = Evidence(user_id=self.user_id, session_id=self.session_id, quote=self.quote, store=self.store,
+                        mode=self.mode, agent_id=self.agent_id)
+        return replace(base, **overrides) if overrides else base
+
+    # -- reading ------------------------------------------------------------------------------
+    def read(self, path: str) -> Record | None:
+        """The record at ``path`` as this writer's destination sees it (a copy; ``None`` if absent).
+
+        PROPOSE writers read the checked-out branch too: each proposal starts from it. A file
+        that does not parse is logged and read as absent rather than stopping the store.
+        """
+        self._check_path(path)
+        try:
+            return self.repo.get(path)
+        except RecordParseError as exc:
+            log.warning("%s: cannot read %s", self.store, exc)
+            return None
+
+    # -- writing ------------------------------------------------------------------------------
+    def save(self, records: Sequence[Record], *, deletes: Iterable[str] = (), summary: str,
+             evidence: Evidence | None = None) -> SaveResult:
+        """Write ``records`` and delete ``deletes`` as ONE commit; see the class docstring for where."""
+        records, deletes = list(records), list(deletes)
+        evidence = (evidence or Evidence()).filled_from(self.evidence())
+        return self._commit(records, deletes, [(summary, evidence)], evidence)
+
+    def buffered(self) -> BufferedWriter:
+        """A writer that collects saves (several tool calls in one turn) into one commit on ``flush()``."""
+        return BufferedWriter(self)
+
+    def _commit(self, records: list[Record], deletes: list[str], entries: list[tuple[str, Evidence]],
+                evidence: Evidence) -> SaveResult:
+        for record in records:
+            self._check_record(record)
+            _stamp_source(record, evidence)
+        for path in deletes:
+            self._check_path(path)
+        if not records and not deletes:
+            return SaveResult(None, None, [])
+        subject = entries[0][0] if len(entries) == 1 else f"{self.store}: {len(entries)} changes from one turn"
+        body = _body(entries, evidence)
+        trailers = evidence.trailers()
+        if not self.proposes:
+            return self._write(self.repo.branch, records, deletes, subject, body, trailers, None)
+        with _proposal_lock:
+            branch = self._proposal_branch(records, deletes)
+            proposal_id = branch.removeprefix(PROPOSAL_PREFIX)
+            trailers["Learning-Proposal"] = proposal_id
+            return self._write(branch, records, deletes, subject, body, trailers, proposal_id)
+
+    def _write(self, branch: str, records: list[Record], deletes: list[str], subject: str, body: str,
+               trailers: dict[str, str], proposal_id: str | None) -> SaveResult:
+        with self.repo.transaction(subject, trailers=trailers, branch=branch, body=body) as tx:
+            paths = [tx.write(record) for record in records]
+            for path in deletes:
+                try:
+                    tx.delete(path)
+                except RecordNotFoundError:
+                    log.info("%s: %s is already gone; nothing to delete", self.store, path)
+                    continue
+                paths.append(path)
+        commit = tx.commit.sha if tx.commit is not None else None
+        if commit is None:
+            log.debug("%s: %r changed nothing; no commit", self.store, subject)
+            return SaveResult(None, None, paths)
+        log.info("%s: %s -> %s@%s", self.store, subject, branch, commit[:10])
+        return SaveResult(commit, branch, paths, proposal_id if commit else None)
+
+    def _proposal_branch(self, records: list[Record], deletes: list[str]) -> str:
+        """``proposals/<kind>/<slug>``, numbered when a proposal of that name is already open."""
+        if records:
+            kind, name = records[0].kind, records[0].title_text()
+        else:
+            kind, name = kind_from_path(deletes[0]) or "record", "delete " + deletes[0].rsplit("/", 1)[-1][:-3]
+        base = f"{PROPOSAL_PREFIX}{kind}/{slugify(name)}"
+        candidate, number = base, 1
+        while self._branch_exists(candidate):
+            number += 1
+            candidate = f"{base}-{number}"
+        return candidate
+
+    def _branch_exists(self, branch: str) -> bool:
+        try:
+            self.repo.resolve(f"refs/heads/{branch}")
+        except RecordNotFoundError:
+            return False
+        return True
+
+    # -- the privacy fence --------------------------------------------------------------------
+    def _check_record(self, record: Record) -> None:
+        if record.namespace == USER_NAMESPACE and (not self.user_id or record.user != self.user_id):
+            raise UnsafePathError(
+                f"{self.store}: a private {record.kind} of user {record.user!r} cannot be written on behalf of "
+                f"user {self.user_id!r}"
+            )
+        self._check_path(record.path or record_path(record))
+
+    def _check_path(self, path: str) -> None:
+        check_relative_path(path)
+        if is_private_path(path) and (not self.user_id or not path.startswith(user_folder(self.user_id) + "/")):
+            raise UnsafePathError(f"{self.store}: {path} is private to another user than {self.user_id!r}")
+
+
+class BufferedWriter(RecordWriter):
+    """Collects the saves of one turn and commits them together on :meth:`flush`.
+
+    Extraction may call a store's tools several times in one turn (add two memories, update a
+    third); each call saves, and a person reviewing history wants one commit for the turn.
+    Reads see what is staged, so the second tool call builds on the first.
+    """
+
+    def __init__(self, base: RecordWriter) -> None:
+        super().__init__(base.repo, store=base.store, mode=base.mode, user_id=base.user_id,
+                         session_id=base.session_id, agent_id=base.agent_id, quote=base.quote)
+        self._records: dict[str, Record] = {}  # record id -> latest staged copy
+        self._deletes: list[str] = []
+        self._entries: list[tuple[str, Evidence]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def staged(self) -> int:
+        """How many saves are waiting for :meth:`flush`."""
+        return len(self._entries)
+
+    def read(self, path: str) -> Record | None:
+        self._check_path(path)
+        with self._lock:
+            if path in self._deletes:
+                return None
+            for record in self._records.values():
+                if (record.path or record_path(record)) == path:
+                    return record.model_copy(deep=True)
+        return super().read(path)
+
+    def save(self, records: Sequence[Record], *, deletes: Iterable[str] = (), summary: str,
+             evidence: Evidence | None = None) -> SaveResult:
+        records, deletes = list(records), list(deletes)
+        for record in records:
+            self._check_record(record)  # refuse at once, not at the end of the turn
+        for path in deletes:
+            self._check_path(path)
+        evidence = (evidence or Evidence()).filled_from(self.evidence())
+        with self._lock:
+            for record in records:
+                self._records[record.id] = record.model_copy(deep=True)
+                self._records[record.id]._path = record.path
+            for path in deletes:
+                if path not in self._deletes:
+                    self._deletes.append(path)
+            self._entries.append((summary, evidence))
+        paths = [record.path or record_path(record) for record in records] + deletes
+        return SaveResult(None, None, paths, pending=True)
+
+    def flush(self) -> SaveResult:
+        """Commit everything staged as one commit (nothing staged: no commit) and start afresh."""
+        with self._lock:
+            records, deletes, entries = list(self._records.values()), list(self._deletes), list(self._entries)
+            self._records, self._deletes, self._entries = {}, [], []
+        if not entries:
+            return SaveResult(None, None, [])
+        evidence = entries[0][1]
+        return self._commit(records, deletes, entries, evidence)
+
+    def discard(self) -> None:
+        """Drop everything staged (the turn failed half-way: write nothing rather than half)."""
+        with self._lock:
+            self._records, self._deletes, self._entries = {}, [], []
+
+
+def _stamp_source(record: Record, evidence: Evidence) -> None:
+    """Fill the record's provenance from the evidence where the store left it empty."""
+    source = record.source
+    source.user = source.user or evidence.user_id
+    source.session = source.session or evidence.session_id
+    source.agent = source.agent or evidence.agent_id
+    source.mode = source.mode or evidence.mode or None
+    source.store = source.store or evidence.store or None
+
+
+def _body(entries: list[tuple[str, Evidence]], evidence: Evidence) -> str:
+    """Commit body: the changes of the turn (when several) and the evidence for them."""
+    parts = []
+    if len(entries) > 1:
+        lines = []
+        for summary, item in entries:
+            lines.append(f"- {summary}")
+            if item.reasoning and item.reasoning != evidence.reasoning:
+                lines.append(f"  Why: {' '.join(item.reasoning.split())}")
+        parts.append("\n".join(lines))
+    text = evidence.body()
+    if text:
+        parts.append(text)
+    return "\n\n".join(parts)
