@@ -1,5 +1,6 @@
 """Stores: what the agent learns, one kind per module, read and written as record files."""
 
+from learning_fs.stores.base import BaseStore, ToolError
 from learning_fs.stores.profile_schema import UserProfile
 from learning_fs.stores.protocol import (
     CONTEXT_KEYS,
@@ -9,13 +10,24 @@ from learning_fs.stores.protocol import (
     call_with_context,
     check_mode,
 )
+from learning_fs.stores.session_context import SessionContextConfig, SessionContextStore
+from learning_fs.stores.user_memory import UserMemoryConfig, UserMemoryStore
+from learning_fs.stores.user_profile import UserProfileConfig, UserProfileStore
 
 __all__ = [
     "CONTEXT_KEYS",
+    "BaseStore",
     "LearningMode",
     "LearningStore",
+    "SessionContextConfig",
+    "SessionContextStore",
     "StoreConfig",
+    "ToolError",
+    "UserMemoryConfig",
+    "UserMemoryStore",
     "UserProfile",
+    "UserProfileConfig",
+    "UserProfileStore",
     "call_with_context",
     "check_mode",
 ]

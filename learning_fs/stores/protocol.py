@@ -118,6 +118,10 @@ class StoreConfig:
     namespace: str | None = None
     instructions: str | None = None  # extra guidance appended to the store's extraction prompt
     context_budget: int = 600  # tokens this store's context block may use
+    # Write tools for the agent: None = by mode (AGENTIC and HITL expose them; ALWAYS and PROPOSE
+    # learn in the background instead, so the agent is not asked to do the same work twice).
+    enable_agent_tools: bool | None = None
+    max_steps: int = 4  # model calls one background extraction may make
 
     def __post_init__(self) -> None:
         self.mode = LearningMode(self.mode)

@@ -1,0 +1,189 @@
+"""User memory: observations about a user ("prefers short answers", "is moving to Berlin").
+
+One file per user (``users/<shard>/<user>/memories.md``), one observation per line, each with an
+id so the model can update or delete it. Recall does not dump them all into the prompt: it ranks
+the live ones by relevance to the message (BM25 over cached tokens; recency breaks ties and
+fills the rest) and stops at the store's token budget. Superseded and expired lines stay in the
+file for history and never reach the prompt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from learning_fs.context import estimate_tokens
+from learning_fs.errors import RecordParseError
+from learning_fs.format.ids import new_id
+from learning_fs.format.items import Item
+from learning_fs.format.records import MemoriesRecord, now
+from learning_fs.search.scoring import bm25_scores, tokenize
+from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, transcript
+from learning_fs.stores.protocol import StoreConfig
+
+if TYPE_CHECKING:
+    from learning_fs.repo import MemoryRepo
+
+PROMPT_MEMORIES = 50  # existing memories shown to the extractor (the most relevant to the turn)
+
+
+@dataclass(kw_only=True)
+class UserMemoryConfig(StoreConfig):
+    """Options of the user memory store."""
+
+    max_memories: int = 20  # at most this many memories in the context, budget permitting
+    context_budget: int = 500
+
+    def build(self, repo: MemoryRepo | None = None) -> UserMemoryStore:
+        return UserMemoryStore(self, repo)
+
+
+class UserMemoryStore(BaseStore):
+    """Unstructured, long-lived observations about one user."""
+
+    learning_type = "user_memory"
+
+    def __init__(self, config: UserMemoryConfig | None = None, repo: MemoryRepo | None = None) -> None:
+        super().__init__(config or UserMemoryConfig(), repo)
+        self._terms: dict[str, tuple[MemoriesRecord, list[Counter[str]], list[int]]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def path(user_id: str) -> str:
+        return f"{cached_user_folder(user_id)}/memories.md"
+
+    # -- recall and context -------------------------------------------------------------------
+    def recall(self, user_id: str | None = None, message: str | None = None,
+               repo: MemoryRepo | None = None) -> list[Item]:
+        """The live memories most relevant to ``message`` that fit the budget, best first."""
+        record = self._record(user_id, repo)
+        if record is None:
+            return []
+        return self._select(record, message, self.config.context_budget, self.config.max_memories)
+
+    def build_context(self, data: list[Item]) -> str:
+        return self.render(memories=data) if data else ""
+
+    def _record(self, user_id: str | None, repo: MemoryRepo | None) -> MemoriesRecord | None:
+        if not user_id:
+            return None
+        try:
+            record = self._repo(repo).get(self.path(user_id), copy=False)
+        except RecordParseError:
+            return None
+        return record if isinstance(record, MemoriesRecord) and record.user == user_id else None
+
+    def _select(self, record: MemoriesRecord, message: str | None, budget: int | None, limit: int) -> list[Item]:
+        stamp = now() if any(item.expires for item in record.memories) else ""
+        live = [i for i, item in enumerate(record.memories)
+                if item.active and not (item.expires and str(item.expires) <= stamp)]
+        order = sorted(live, key=lambda i: -i)  # newest (appended last) first
+        query = tokenize(message) if message else []
+        if query:
+            terms, lengths = self._tokens(record)
+            scores = bm25_scores(query, [terms[i] for i in live], [lengths[i] for i in live])
+            score_of = dict(zip(live, scores, strict=True))
+            order.sort(key=lambda i: -score_of[i])  # stable: recency breaks ties
+        chosen: list[Item] = []
+        used = 0
+        for index in order[:limit]:
+            item = record.memories[index]
+            cost = estimate_tokens(item.text) + 2
+            if budget is not None and used + cost > budget:
+                break
+            chosen.append(item)
+            used += cost
+        return chosen
+
+    def _tokens(self, record: MemoriesRecord) -> tuple[list[Counter[str]], list[int]]:
+        """Token counts of every memory, computed once per parsed file (the repo caches by stat)."""
+        key = record.path or record.id
+        cached = self._terms.get(key)
+        if cached is not None and cached[0] is record:
+            return cached[1], cached[2]
+        tokens = [tokenize(item.text) for item in record.memories]
+        terms, lengths = [Counter(t) for t in tokens], [len(t) for t in tokens]
+        with self._lock:
+            self._terms[key] = (record, terms, lengths)
+        return terms, lengths
+
+    # -- tools --------------------------------------------------------------------------------
+    def get_tools(self, **ctx: Any) -> list[Callable[..., str]]:
+        return self.write_tools(**ctx) if self.agent_writes else []
+
+    def write_tools(self, *, user_id: str | None = None, session_id: str | None = None, writer: Any = None,
+                    **_: Any) -> list[Callable[..., str]]:
+        store = self
+
+        def load() -> tuple[Any, MemoriesRecord]:
+            active = store.require_writer(writer)
+            owner = store.owner("user", user_id)
+            assert owner is not None
+            record = active.read(store.path(owner))
+            return active, record if isinstance(record, MemoriesRecord) else MemoriesRecord(user=owner)
+
+        def find(record: MemoriesRecord, memory_id: str) -> Item | None:
+            return next((item for item in record.memories if item.id == memory_id.strip() and item.active), None)
+
+        def add_memory(memory: str) -> str:
+            """Remember an observation about the user that will matter in future conversations.
+
+            Args:
+                memory: One self-contained sentence about the user, e.g. "Prefers answers in German".
+            """
+            text = " ".join(memory.split())
+            if not text:
+                return "Error: the memory is empty."
+            active, record = load()
+            for item in record.memories:
+                if item.active and item.text.casefold() == text.casefold():
+                    return f"Already remembered ({item.id})."
+            item = Item(id=new_id("memory"), text=text, created=now(), session=session_id)
+            record.memories.append(item)
+            active.save([record], summary=one_line(f"Remember about {user_id}: {text}"))
+            return f"Remembered ({item.id})."
+
+        def update_memory(memory_id: str, memory: str) -> str:
+            """Correct or refine a memory about the user (keeps its id).
+
+            Args:
+                memory_id: The id of the memory to change, e.g. "m-0a1b2c3d4e".
+                memory: The new text of the memory.
+            """
+            text = " ".join(memory.split())
+            if not text:
+                return "Error: the memory is empty; use delete_memory to remove it."
+            active, record = load()
+            item = find(record, memory_id)
+            if item is None:
+                return f"Error: no memory with id {memory_id!r}."
+            if item.text == text:
+                return "Unchanged."
+            item.text, item.updated = text, now()
+            active.save([record], summary=one_line(f"Update memory about {user_id}: {text}"))
+            return f"Updated ({item.id})."
+
+        def delete_memory(memory_id: str) -> str:
+            """Forget a memory about the user that is wrong or no longer true (git history keeps it).
+
+            Args:
+                memory_id: The id of the memory to delete.
+            """
+            active, record = load()
+            item = find(record, memory_id)
+            if item is None:
+                return f"Error: no memory with id {memory_id!r}."
+            record.memories.remove(item)
+            active.save([record], summary=one_line(f"Forget about {user_id}: {item.text}"))
+            return f"Deleted ({item.id})."
+
+        return [add_memory, update_memory, delete_memory]
+
+    def prompt_data(self, messages: list[dict[str, Any]], *, user_id: str | None = None,
+                    repo: MemoryRepo | None = None, **_: Any) -> dict[str, Any]:
+        record = self._record(user_id, repo)
+        existing = self._select(record, transcript(messages), None, PROMPT_MEMORIES) if record else []
+        return {"memories": existing}
