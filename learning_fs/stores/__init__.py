@@ -1,6 +1,9 @@
 """Stores: what the agent learns, one kind per module, read and written as record files."""
 
 from learning_fs.stores.base import BaseStore, ToolError
+from learning_fs.stores.decision_log import DecisionLogConfig, DecisionLogStore
+from learning_fs.stores.entity_memory import EntityMemoryConfig, EntityMemoryStore
+from learning_fs.stores.learned_knowledge import LearnedKnowledgeConfig, LearnedKnowledgeStore
 from learning_fs.stores.profile_schema import UserProfile
 from learning_fs.stores.protocol import (
     CONTEXT_KEYS,
@@ -17,6 +20,12 @@ from learning_fs.stores.user_profile import UserProfileConfig, UserProfileStore
 __all__ = [
     "CONTEXT_KEYS",
     "BaseStore",
+    "DecisionLogConfig",
+    "DecisionLogStore",
+    "EntityMemoryConfig",
+    "EntityMemoryStore",
+    "LearnedKnowledgeConfig",
+    "LearnedKnowledgeStore",
     "LearningMode",
     "LearningStore",
     "SessionContextConfig",

@@ -1,0 +1,178 @@
+"""Decision log: what the agent decided, why, what else it considered, and how it turned out.
+
+One file per decision (``decisions/<namespace>/<shard>/<slug>.md``). ``log_decision`` records
+the choice with its reasoning, alternatives and confidence; ``record_outcome`` closes the loop
+later, so recall can show the agent its past decisions on similar matters *with* their results
+(a decision that went badly is as useful as one that went well).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from learning_fs.errors import RecordParseError
+from learning_fs.format.ids import new_id
+from learning_fs.format.items import Item
+from learning_fs.format.layout import FOLDERS, namespace_segment
+from learning_fs.format.records import DecisionRecord
+from learning_fs.search import Searcher, visible_to
+from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, transcript
+from learning_fs.stores.protocol import LearningMode, StoreConfig
+
+if TYPE_CHECKING:
+    from learning_fs.repo import MemoryRepo
+
+Quality = Literal["good", "bad", "mixed", "unknown"]
+
+
+@dataclass(kw_only=True)
+class DecisionLogConfig(StoreConfig):
+    """Options of the decision log (AGENTIC by default: the agent logs with a tool)."""
+
+    mode: LearningMode = LearningMode.AGENTIC
+    recall_limit: int = 3
+    context_budget: int = 500
+
+    def build(self, repo: MemoryRepo | None = None) -> DecisionLogStore:
+        return DecisionLogStore(self, repo)
+
+
+class DecisionLogStore(BaseStore):
+    """Decisions with reasoning and outcomes, recalled when a similar choice comes up."""
+
+    learning_type = "decision_log"
+    config: DecisionLogConfig
+
+    def __init__(self, config: DecisionLogConfig | None = None, repo: MemoryRepo | None = None) -> None:
+        super().__init__(config or DecisionLogConfig(), repo)
+
+    # -- recall and context -------------------------------------------------------------------
+    def recall(self, user_id: str | None = None, message: str | None = None, namespace: str | None = None,
+               searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[DecisionRecord]:
+        """Decisions relevant to ``message``, most recent first (shared cached objects: read-only)."""
+        if not message:
+            return []
+        relevant = self.search(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
+        return sorted(relevant, key=lambda d: d.created, reverse=True)[: self.config.recall_limit]
+
+    def build_context(self, data: list[DecisionRecord]) -> str:
+        return self.render(decisions=data) if data else ""
+
+    def search(self, query: str, limit: int, user_id: str | None = None, namespace: str | None = None,
+               searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[DecisionRecord]:
+        space = self.namespace_for(namespace)
+        if space == "user" and not user_id:
+            return []
+        hits = self.searcher_for(searcher, repo).search(query, kind="decision", namespace=space, user=user_id,
+                                                        limit=limit)
+        found = []
+        for hit in hits:
+            if visible_to(hit.path, user_id):
+                record = self._repo(repo).get(hit.path, copy=False)
+                if isinstance(record, DecisionRecord):
+                    found.append(record)
+        return found
+
+    def find_path(self, decision_id: str, space: str, user_id: str | None, repo: MemoryRepo | None) -> str | None:
+        """Where the decision with this id lives in the namespace (a scan of one folder's files)."""
+        owner = self.owner(space, user_id)
+        shared = f"{FOLDERS['decision']}/{namespace_segment(space)}"
+        folder = f"{cached_user_folder(owner)}/decisions" if owner else shared
+        root = self._repo(repo).root
+        for dirpath, _, filenames in os.walk(root / folder):
+            for name in filenames:
+                if name.endswith(".md"):
+                    path = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
+                    try:
+                        record = self._repo(repo).read(path, copy=False)
+                    except RecordParseError:
+                        continue
+                    if record.id == decision_id:
+                        return path
+        return None
+
+    # -- tools --------------------------------------------------------------------------------
+    def get_tools(self, **ctx: Any) -> list[Callable[..., str]]:
+        return self.write_tools(**ctx) if self.agent_writes else [self._search_tool(**ctx)]
+
+    def _search_tool(self, *, user_id: str | None = None, namespace: str | None = None,
+                     searcher: Searcher | None = None, repo: MemoryRepo | None = None, **_: Any) -> Callable[..., str]:
+        store = self
+
+        def search_decisions(query: str, limit: int = 5) -> str:
+            """Search decisions made earlier, with their reasoning and outcomes.
+
+            Args:
+                query: What the decision was about.
+                limit: The most decisions to return.
+            """
+            found = store.search(query, max(1, min(limit, 20)), user_id, namespace, searcher, repo)
+            return "\n".join(describe(record) for record in found) or "No matching decisions."
+
+        return search_decisions
+
+    def write_tools(self, *, user_id: str | None = None, writer: Any = None, namespace: str | None = None,
+                    **ctx: Any) -> list[Callable[..., str]]:
+        store = self
+        space = self.namespace_for(namespace)
+
+        def log_decision(decision: str, reasoning: str, alternatives: list[str] | None = None,
+                         confidence: float | None = None) -> str:
+            """Record a significant decision you made, so its outcome can be judged and learned from.
+
+            Args:
+                decision: What was decided, in one sentence.
+                reasoning: Why this option was chosen.
+                alternatives: The other options that were considered.
+                confidence: How sure you are, from 0.0 to 1.0.
+            """
+            active = store.require_writer(writer)
+            text = decision.strip()
+            if not text:
+                return "Error: the decision is empty."
+            if confidence is not None and not 0.0 <= confidence <= 1.0:
+                return f"Error: confidence must be between 0 and 1, not {confidence}."
+            record = DecisionRecord(
+                title=one_line(text, 60), decision=text, reasoning=reasoning.strip(), confidence=confidence,
+                alternatives=[Item(id=new_id("alternative"), text=" ".join(a.split()))
+                              for a in alternatives or [] if a.strip()],
+                namespace=space, user=store.owner(space, user_id),
+            )
+            active.save([record], summary=one_line(f"Decide: {text}"))
+            return f"Logged decision {record.id}."
+
+        def record_outcome(decision_id: str, outcome: str, quality: Quality = "unknown") -> str:
+            """Record how an earlier decision turned out.
+
+            Args:
+                decision_id: The decision's id, e.g. "dec-0a1b2c3d4e" (search_decisions shows ids).
+                outcome: What happened as a result.
+                quality: Whether it turned out good, bad, mixed or unknown.
+            """
+            active = store.require_writer(writer)
+            path = store.find_path(decision_id.strip(), space, user_id, ctx.get("repo"))
+            record = active.read(path) if path else None
+            if not isinstance(record, DecisionRecord):
+                return f"Error: no decision with id {decision_id!r}."
+            record.outcome, record.outcome_quality = outcome.strip(), quality
+            active.save([record], summary=one_line(f"Outcome ({quality}) of: {record.title_text()}"))
+            return f"Recorded the outcome of {record.id} ({quality})."
+
+        tools = [self._search_tool(user_id=user_id, namespace=namespace, **ctx), log_decision, record_outcome]
+        return tools
+
+    def prompt_data(self, messages: list[dict[str, Any]], *, user_id: str | None = None,
+                    namespace: str | None = None, searcher: Searcher | None = None,
+                    repo: MemoryRepo | None = None, **_: Any) -> dict[str, Any]:
+        related = self.search(transcript(messages, 2000), 5, user_id, namespace, searcher, repo)
+        return {"related": [describe(record) for record in related]}
+
+
+def describe(record: DecisionRecord) -> str:
+    """One line per decision, as the model reads it in search results and prompts."""
+    why = f" because {one_line(record.reasoning, 200)}" if record.reasoning else ""
+    outcome = f" → {record.outcome_quality or 'unrated'}: {one_line(record.outcome, 200)}" if record.outcome else ""
+    return f"- [{record.id}] {one_line(record.decision, 200)}{why}{outcome}"

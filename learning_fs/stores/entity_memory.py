@@ -1,0 +1,287 @@
+"""Entity memory: people, companies, projects… with facts, dated events and relationships.
+
+One file per entity and namespace. Facts are semantic memory, events (with a date) episodic,
+relationships ``[[wikilink]]`` edges stored on BOTH ends so either file tells the whole story.
+A fact that contradicts an older one supersedes it: the old line stays, struck through, with
+``status=superseded superseded_by=<new id>``; it is never deleted. Contradiction is detected
+two ways: the model names the old fact (``add_fact(..., supersedes="f-…")``), or both facts are
+``attribute: value`` lines with the same attribute ("role: CTO" replaces "role: engineer").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from learning_fs.format.ids import new_id
+from learning_fs.format.items import Item
+from learning_fs.format.layout import record_path
+from learning_fs.format.records import EntityRecord, now
+from learning_fs.search import Searcher, visible_to
+from learning_fs.stores.base import BaseStore, ToolError, one_line, transcript
+from learning_fs.stores.protocol import StoreConfig
+
+if TYPE_CHECKING:
+    from learning_fs.repo import MemoryRepo
+
+_ATTRIBUTE = re.compile(r"^\s*([A-Za-z][\w '-]{0,39}?)\s*:\s*(\S.*)$")
+_SYMMETRIC = {"related_to", "knows", "works_with", "colleague_of", "friend_of", "married_to", "sibling_of",
+              "partner_of", "competes_with"}
+
+
+@dataclass(kw_only=True)
+class EntityMemoryConfig(StoreConfig):
+    """Options of the entity memory store; each ``enable_*`` switches one write tool on or off."""
+
+    enable_create_entity: bool = True
+    enable_add_fact: bool = True
+    enable_add_event: bool = True
+    enable_add_relationship: bool = True
+    recall_limit: int = 3  # entities shown in the context
+    context_budget: int = 600
+
+    def build(self, repo: MemoryRepo | None = None) -> EntityMemoryStore:
+        return EntityMemoryStore(self, repo)
+
+
+class EntityMemoryStore(BaseStore):
+    """What the agent knows about named things, searchable and linked."""
+
+    learning_type = "entity_memory"
+    config: EntityMemoryConfig
+
+    def __init__(self, config: EntityMemoryConfig | None = None, repo: MemoryRepo | None = None) -> None:
+        super().__init__(config or EntityMemoryConfig(), repo)
+
+    # -- recall and context -------------------------------------------------------------------
+    def recall(self, user_id: str | None = None, message: str | None = None, namespace: str | None = None,
+               searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[EntityRecord]:
+        """The entities most relevant to ``message`` (shared cached objects: read-only)."""
+        if not message:
+            return []
+        return self.find(message, self.config.recall_limit, user_id, namespace, searcher, repo)
+
+    def build_context(self, data: list[EntityRecord]) -> str:
+        return self.render(entities=data) if data else ""
+
+    def find(self, query: str, limit: int, user_id: str | None, namespace: str | None,
+             searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[EntityRecord]:
+        namespace = self.namespace_for(namespace)
+        if namespace == "user" and not user_id:
+            return []
+        hits = self.searcher_for(searcher, repo).search(query, kind="entity", namespace=namespace, user=user_id,
+                                                        limit=limit)
+        found = []
+        for hit in hits:
+            if not visible_to(hit.path, user_id):
+                continue
+            record = self._repo(repo).get(hit.path, copy=False)
+            if isinstance(record, EntityRecord):
+                found.append(record)
+        return found
+
+    # -- tools --------------------------------------------------------------------------------
+    def get_tools(self, **ctx: Any) -> list[Callable[..., str]]:
+        return self.write_tools(**ctx) if self.agent_writes else [self._search_tool(**ctx)]
+
+    def _search_tool(self, *, user_id: str | None = None, namespace: str | None = None,
+                     searcher: Searcher | None = None, repo: MemoryRepo | None = None, **_: Any) -> Callable[..., str]:
+        store = self
+
+        def search_entities(query: str, limit: int = 5) -> str:
+            """Search the people, organisations, projects and other entities you know about.
+
+            Args:
+                query: Names or words to look for.
+                limit: The most entities to return.
+            """
+            found = store.find(query, max(1, min(limit, 20)), user_id, namespace, searcher, repo)
+            return "\n\n".join(describe(record) for record in found) or "No matching entities."
+
+        return search_entities
+
+    def write_tools(self, *, user_id: str | None = None, session_id: str | None = None, writer: Any = None,
+                    namespace: str | None = None, **ctx: Any) -> list[Callable[..., str]]:
+        store, config = self, self.config
+        space = self.namespace_for(namespace)
+
+        def load(name: str, create: bool = False, entity_type: str | None = None) -> tuple[Any, EntityRecord]:
+            active = store.require_writer(writer)
+            name = " ".join(name.split())
+            if not name:
+                raise ToolError("an entity needs a name")
+            record = store.lookup(active, name, space, user_id, ctx.get("searcher"), ctx.get("repo"))
+            if record is None:
+                if not (create and config.enable_create_entity):
+                    raise ToolError(f"no entity named {name!r} (create it first)" if config.enable_create_entity
+                                    else f"no entity named {name!r}")
+                record = EntityRecord(name=name, entity_type=entity_type or "thing", namespace=space,
+                                      user=store.owner(space, user_id))
+            return active, record
+
+        def item(kind: str, text: str, **fields: Any) -> Item:
+            return Item(id=new_id(kind), text=" ".join(text.split()), created=now(), session=session_id, **fields)
+
+        def create_entity(name: str, entity_type: str = "thing", description: str | None = None,
+                          aliases: list[str] | None = None) -> str:
+            """Create an entity (a person, organisation, project, place, product…), or update its details.
+
+            Args:
+                name: Its name as people say it, e.g. "Acme Corp".
+                entity_type: person, organization, project, place, product, concept or thing.
+                description: One sentence saying what it is.
+                aliases: Other names it goes by.
+            """
+            active, record = load(name, create=True, entity_type=entity_type)
+            record.entity_type = entity_type or record.entity_type
+            if description:
+                record.description = " ".join(description.split())
+            record.aliases = sorted({*record.aliases, *(a.strip() for a in aliases or [] if a.strip())})
+            active.save([record], summary=one_line(f"Record entity {record.name}"))
+            return f"Saved entity {record.name} ({record.id})."
+
+        def add_fact(entity: str, fact: str, supersedes: str | None = None) -> str:
+            """Record a lasting fact about an entity; name the old fact it replaces if it contradicts one.
+
+            Args:
+                entity: The entity's name (created if new).
+                fact: The fact, e.g. "role: CTO" or "HQ is in Berlin".
+                supersedes: Id of an existing fact this one makes untrue (e.g. "f-1a2b3c4d5e").
+            """
+            active, record = load(entity, create=True)
+            text = " ".join(fact.split())
+            if not text:
+                return "Error: the fact is empty."
+            if any(f.active and f.text.casefold() == text.casefold() for f in record.facts):
+                return f"{record.name} already has this fact."
+            old = [f for f in record.facts if f.active and supersedes and f.id == supersedes.strip()]
+            if supersedes and not old:
+                return f"Error: {record.name} has no active fact {supersedes!r}; nothing saved."
+            new = item("fact", text)
+            old += [f for f in record.facts if f.active and f not in old and _same_attribute(f.text, text)]
+            for previous in old:
+                previous.status, previous.superseded_by, previous.updated = "superseded", new.id, new.created
+            record.facts.append(new)
+            active.save([record], summary=one_line(f"{record.name}: {text}"))
+            replaced = f"; supersedes {', '.join(f.id for f in old)}" if old else ""
+            return f"Saved fact {new.id} about {record.name}{replaced}."
+
+        def add_event(entity: str, event: str, date: str | None = None) -> str:
+            """Record something that happened to or with an entity, with its date.
+
+            Args:
+                entity: The entity's name (created if new).
+                event: What happened.
+                date: When, as YYYY-MM-DD (today if not given).
+            """
+            active, record = load(entity, create=True)
+            when = (date or now()[:10]).strip()
+            if not re.match(r"^\d{4}-\d{2}-\d{2}", when):
+                return f"Error: date must be YYYY-MM-DD, got {date!r}."
+            new = item("event", event, date=when[:10])
+            later = [i for i, e in enumerate(record.events) if e.date and e.date > new.date]
+            record.events.insert(later[0] if later else len(record.events), new)
+            active.save([record], summary=one_line(f"{record.name}: {new.date} {new.text}"))
+            return f"Saved event {new.id} for {record.name}."
+
+        def add_relationship(entity: str, relation: str, target: str, description: str | None = None) -> str:
+            """Link two entities, e.g. ("Alice", "works_at", "Acme"); both entities record the link.
+
+            Args:
+                entity: The entity the relation starts from.
+                relation: A short snake_case label, e.g. works_at, manages, part_of.
+                target: The other entity's name (created if new).
+                description: Optional detail about the link.
+            """
+            label = "_".join(relation.split()).strip("[]|") or "related_to"
+            if any(ch in target for ch in "[]|"):
+                return "Error: a target name cannot contain [, ] or |."
+            active, source = load(entity, create=True)
+            _, other = load(target, create=True)
+            if source.id == other.id:
+                return "Error: an entity cannot be related to itself."
+            note = " ".join((description or "").split())
+            _link(source, label, other.name, note, item)
+            _link(other, _inverse(label), source.name, note, item)
+            active.save([source, other], summary=one_line(f"{source.name} {label} {other.name}"))
+            return f"Linked {source.name} -{label}-> {other.name} (both ends)."
+
+        tools: list[Callable[..., str]] = [self._search_tool(user_id=user_id, namespace=namespace, **ctx)]
+        for enabled, tool in ((config.enable_create_entity, create_entity), (config.enable_add_fact, add_fact),
+                              (config.enable_add_event, add_event),
+                              (config.enable_add_relationship, add_relationship)):
+            if enabled:
+                tools.append(tool)
+        return tools
+
+    def lookup(self, writer: Any, name: str, namespace: str, user_id: str | None,
+               searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> EntityRecord | None:
+        """The entity called ``name`` or with that alias, as ``writer`` sees it (a copy to modify).
+
+        Names map to paths (slug + shard; a second name that slugs alike gets a hash suffix), so
+        the usual case reads one file; an alias ("Acme" for "Acme Corp") is found by search.
+        """
+        canonical = record_path(EntityRecord(name=name, namespace=namespace, user=self.owner(namespace, user_id)))
+        folder, _, filename = canonical.rpartition("/")
+        candidates = [canonical]
+        on_disk = self._repo(repo).root / folder
+        if on_disk.is_dir():
+            candidates += sorted(f"{folder}/{p.name}" for p in on_disk.glob(f"{filename[:-3]}-*.md"))
+        for path in candidates:
+            record = writer.read(path)
+            if _named(record, name):
+                return record  # type: ignore[return-value]
+        hits = self.searcher_for(searcher, repo).search(name, kind="entity", namespace=namespace, user=user_id,
+                                                        limit=10)
+        for hit in hits:
+            if visible_to(hit.path, user_id):
+                record = writer.read(hit.path)
+                if _named(record, name):
+                    return record  # type: ignore[return-value]
+        return None
+
+    def prompt_data(self, messages: list[dict[str, Any]], *, user_id: str | None = None,
+                    namespace: str | None = None, searcher: Searcher | None = None,
+                    repo: MemoryRepo | None = None, **_: Any) -> dict[str, Any]:
+        known = self.find(transcript(messages, 2000), 5, user_id, namespace, searcher, repo)
+        return {"known": [describe(record) for record in known], "config": self.config}
+
+
+def describe(record: EntityRecord) -> str:
+    """An entity as the model reads it in tool results and prompts: ids included, live items only."""
+    lines = [f"{record.name} ({record.entity_type}) [{record.id}]" + (f": {record.description}"
+                                                                    if record.description else "")]
+    lines += [f"- fact {f.id}: {f.text}" for f in record.facts if f.active]
+    lines += [f"- event {e.date}: {e.text}" for e in record.events[-5:] if e.active]
+    lines += [f"- {r.relation} {r.target}" for r in record.relationships if r.active]
+    return "\n".join(lines)
+
+
+def _named(record: Any, name: str) -> bool:
+    wanted = name.casefold()
+    return isinstance(record, EntityRecord) and wanted in {n.casefold() for n in [record.name, *record.aliases]}
+
+
+def _same_attribute(old: str, new: str) -> bool:
+    """Both facts are ``attribute: value`` with the same attribute and different values."""
+    a, b = _ATTRIBUTE.match(old), _ATTRIBUTE.match(new)
+    if not (a and b) or "http" in a.group(1).casefold():
+        return False
+    same_key = " ".join(a.group(1).split()).casefold() == " ".join(b.group(1).split()).casefold()
+    return same_key and a.group(2).strip().casefold() != b.group(2).strip().casefold()
+
+
+def _inverse(relation: str) -> str:
+    return relation if relation in _SYMMETRIC else f"{relation} (inverse)"
+
+
+def _link(record: EntityRecord, relation: str, target: str, note: str, item: Callable[..., Item]) -> None:
+    for existing in record.relationships:
+        same_target = (existing.target or "").casefold() == target.casefold()
+        if existing.active and existing.relation == relation and same_target:
+            if note:
+                existing.text = note
+            return
+    record.relationships.append(item("relationship", note, relation=relation, target=target))

@@ -1,0 +1,142 @@
+"""Learned knowledge: insights the agent gained that will help it with *other* users and tasks.
+
+One file per learning (``learnings/<namespace>/<shard>/<title-slug>.md``). The agent searches
+them before answering (recall puts the best matches for the message in the context) and saves
+new ones with ``save_learning``. Most conversations teach nothing: the extraction prompt says
+so, asks for specific, actionable, generalizable insights only, shows the existing learnings
+closest to the turn so the model updates one instead of saving a near-duplicate, and lists
+examples people rejected before (``rejected_examples``; filled by the review workflow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from learning_fs.format.layout import record_path
+from learning_fs.format.records import LearningRecord
+from learning_fs.search import Searcher, visible_to
+from learning_fs.stores.base import BaseStore, one_line, transcript
+from learning_fs.stores.protocol import LearningMode, StoreConfig
+
+if TYPE_CHECKING:
+    from learning_fs.repo import MemoryRepo
+
+
+@dataclass(kw_only=True)
+class LearnedKnowledgeConfig(StoreConfig):
+    """Options of the learned knowledge store (AGENTIC by default: the agent saves with a tool)."""
+
+    mode: LearningMode = LearningMode.AGENTIC
+    recall_limit: int = 3  # learnings shown in the context
+    rejected_examples: list[str] = field(default_factory=list)  # shown to the extractor as what not to save
+    context_budget: int = 600
+
+    def build(self, repo: MemoryRepo | None = None) -> LearnedKnowledgeStore:
+        return LearnedKnowledgeStore(self, repo)
+
+
+class LearnedKnowledgeStore(BaseStore):
+    """Reusable insights, searched before answering."""
+
+    learning_type = "learned_knowledge"
+    config: LearnedKnowledgeConfig
+
+    def __init__(self, config: LearnedKnowledgeConfig | None = None, repo: MemoryRepo | None = None) -> None:
+        super().__init__(config or LearnedKnowledgeConfig(), repo)
+
+    # -- recall and context -------------------------------------------------------------------
+    def recall(self, user_id: str | None = None, message: str | None = None, namespace: str | None = None,
+               searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[LearningRecord]:
+        """The learnings that best match ``message`` (shared cached objects: read-only)."""
+        if not message:
+            return []
+        return self.search(message, self.config.recall_limit, user_id, namespace, searcher, repo)
+
+    def build_context(self, data: list[LearningRecord]) -> str:
+        return self.render(learnings=data) if data else ""
+
+    def search(self, query: str, limit: int, user_id: str | None = None, namespace: str | None = None,
+               searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[LearningRecord]:
+        space = self.namespace_for(namespace)
+        if space == "user" and not user_id:
+            return []
+        hits = self.searcher_for(searcher, repo).search(query, kind="learning", namespace=space, user=user_id,
+                                                        limit=limit)
+        found = []
+        for hit in hits:
+            if visible_to(hit.path, user_id):
+                record = self._repo(repo).get(hit.path, copy=False)
+                if isinstance(record, LearningRecord):
+                    found.append(record)
+        return found
+
+    # -- tools --------------------------------------------------------------------------------
+    def get_tools(self, **ctx: Any) -> list[Callable[..., str]]:
+        return self.write_tools(**ctx) if self.agent_writes else [self._search_tool(**ctx)]
+
+    def _search_tool(self, *, user_id: str | None = None, namespace: str | None = None,
+                     searcher: Searcher | None = None, repo: MemoryRepo | None = None, **_: Any) -> Callable[..., str]:
+        store = self
+
+        def search_learnings(query: str, limit: int = 5) -> str:
+            """Search what you learned in earlier conversations; do this before answering or saving.
+
+            Args:
+                query: What the task or question is about.
+                limit: The most learnings to return.
+            """
+            found = store.search(query, max(1, min(limit, 20)), user_id, namespace, searcher, repo)
+            return "\n".join(describe(record) for record in found) or "No matching learnings."
+
+        return search_learnings
+
+    def write_tools(self, *, user_id: str | None = None, writer: Any = None, namespace: str | None = None,
+                    **ctx: Any) -> list[Callable[..., str]]:
+        store = self
+        space = self.namespace_for(namespace)
+
+        def save_learning(title: str, learning: str, context: str | None = None,
+                          tags: list[str] | None = None) -> str:
+            """Save a reusable insight: specific, actionable, and useful beyond this conversation.
+
+            Search first; saving a learning with the title of an existing one updates it.
+
+            Args:
+                title: A short name for the insight, e.g. "Use uv for Python installs".
+                learning: The insight itself, stated so it can be applied without this conversation.
+                context: When it applies (situation, constraints).
+                tags: A few keywords.
+            """
+            active = store.require_writer(writer)
+            title, text = " ".join(title.split()), learning.strip()
+            if not title or not text:
+                return "Error: a learning needs a title and a text."
+            probe = LearningRecord(title=title, namespace=space, user=store.owner(space, user_id))
+            existing = active.read(record_path(probe))
+            same = isinstance(existing, LearningRecord) and existing.title.casefold() == title.casefold()
+            record = existing if same else probe
+            assert isinstance(record, LearningRecord)
+            record.learning = text
+            if context is not None:
+                record.context = context.strip()
+            record.tags = sorted({*record.tags, *(t.strip() for t in tags or [] if t.strip())})
+            verb = "Update" if same else "Learn"
+            active.save([record], summary=one_line(f"{verb}: {title}"))
+            return f"{'Updated' if same else 'Saved'} learning {record.id}: {title}"
+
+        return [self._search_tool(user_id=user_id, namespace=namespace, **ctx), save_learning]
+
+    def prompt_data(self, messages: list[dict[str, Any]], *, user_id: str | None = None,
+                    namespace: str | None = None, searcher: Searcher | None = None,
+                    repo: MemoryRepo | None = None, **_: Any) -> dict[str, Any]:
+        existing = self.search(transcript(messages, 2000), 5, user_id, namespace, searcher, repo)
+        return {"existing": [describe(record) for record in existing],
+                "rejected_examples": list(self.config.rejected_examples)}
+
+
+def describe(record: LearningRecord) -> str:
+    """One line per learning, as the model reads it in search results and prompts."""
+    when = f" (when: {one_line(record.context, 160)})" if record.context else ""
+    return f"- [{record.id}] {record.title}: {one_line(record.learning, 400)}{when}"
