@@ -1,0 +1,253 @@
+"""Write path of the memory repository: how long a write+commit takes, alone and under contention.
+
+Prints one Markdown table:
+
+- one record and a 50-record batch written as one commit, in repositories of 0, 10k and 100k
+  records (p50/p95 ms), and a rewrite of an existing record;
+- a write to a proposal branch (``branch="proposals/learning/x"``, the checkout untouched);
+- 8 processes writing at once: records written, records found in HEAD, commits/s, ``git fsck``;
+- the layout question: one commit into a flat folder of N files vs the sharded layout.
+
+Big repositories are built in seconds, not by N library writes: the records are rendered by the
+library, streamed into one commit with ``git fast-import`` (one pack), and checked out with
+``git reset --hard`` so the index and the working tree match. They are cached under
+``/tmp/learning_fs-bench-cache`` (``LEARNING_FS_BENCH_CACHE``) and hard-link copied per run.
+
+    python bench/write_bench.py            # 0 / 10k / 100k records (first run builds the repos)
+    python bench/write_bench.py --quick    # 0 / 1k / 5k records, under a minute
+
+Targets (issue 2, 2-core machine): one record p50 <= 15 ms and p95 <= 25 ms at 100k records and
+within 2x of the empty repository; 8 writers >= 100 commits/s with nothing lost; proposal <= 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pygit2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `_util` next to this script
+
+from _util import cached, fmt_ms, link_copy, machine_line, markdown_table, p50_p95_ms, time_calls
+
+from learning_fs import MemoryRepo
+from learning_fs.format import (
+    DecisionRecord,
+    EntityRecord,
+    Item,
+    LearningRecord,
+    MemoriesRecord,
+    ProfileRecord,
+    Record,
+    SessionRecord,
+    record_path,
+)
+from learning_fs.repo import trees
+from learning_fs.repo.config import CONFIG_FILE, GITIGNORE, RepoConfig
+
+STAMP = "2026-01-01T00:00:00Z"
+SEED_TIME = 1767225600  # the same instant, for the seed commit
+
+
+# -- building big repositories fast --------------------------------------------------------------
+def corpus_record(i: int) -> Record:
+    """Record ``i`` of a realistic mix: 40% learnings, 20% entities, 10% decisions, 30% per-user files."""
+    kind = i % 10
+    if kind < 4:
+        return LearningRecord(id=f"lrn-{i:010d}", title=f"Lesson {i} about tools", learning=f"Prefer tool {i % 97}.",
+                              context="Seen in review.", tags=["tools"], created=STAMP)
+    if kind < 6:
+        return EntityRecord(id=f"ent-{i:010d}", name=f"Entity {i}", entity_type="project", created=STAMP,
+                            facts=[Item(id=f"f-{i:010d}", text=f"Fact about {i}", created=STAMP)])
+    if kind == 6:
+        return DecisionRecord(id=f"dec-{i:010d}", title=f"Decision {i}", decision="Shard folders.",
+                              reasoning="Measured.", created=STAMP)
+    user = f"user{i // 10}"
+    if kind == 7:
+        return ProfileRecord(id=f"usr-{i:010d}", user=user, fields={"name": f"User {i}"}, created=STAMP)
+    if kind == 8:
+        return MemoriesRecord(id=f"mem-{i:010d}", user=user, created=STAMP,
+                              memories=[Item(id=f"m-{i:010d}", text="Likes short answers", created=STAMP)])
+    return SessionRecord(id=f"ses-{i:010d}", user=user, session_id=f"s{i}", summary="Benchmarking.", created=STAMP)
+
+
+def build_repo(root: Path, records: int) -> None:
+    """A memory repository holding ``records`` records in one commit, index and worktree in step."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    importer = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE)
+    assert importer.stdin is not None
+    out = importer.stdin
+    message = b"Seed the benchmark corpus\n"
+    out.write(b"commit refs/heads/main\ncommitter learning-fs <learning-fs@localhost> %d +0000\n" % SEED_TIME)
+    out.write(b"data %d\n%s" % (len(message), message))
+
+    def put(path: str, data: bytes) -> None:
+        out.write(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
+
+    put(CONFIG_FILE, RepoConfig().to_yaml().encode())
+    put(".gitignore", GITIGNORE.encode())
+    for i in range(records):
+        record = corpus_record(i)
+        put(record_path(record), record.to_markdown().encode())
+    out.write(b"\ndone\n")
+    out.close()
+    if importer.wait() != 0:
+        raise RuntimeError("git fast-import failed")
+    subprocess.run(["git", "reset", "-q", "--hard"], cwd=root, check=True)
+
+
+def fresh_repo(workdir: Path, records: int) -> MemoryRepo:
+    """A private copy of the cached ``records``-record repository (an empty one for 0)."""
+    target = workdir / f"repo-{records}"
+    if records == 0:
+        return MemoryRepo.init(target)
+    source = cached(f"repo-{records}-v1", lambda path: build_repo(path, records))
+    link_copy(source, target)
+    return MemoryRepo(target)
+
+
+# -- measurements --------------------------------------------------------------------------------
+def new_learning(tag: str, i: int) -> LearningRecord:
+    return LearningRecord(title=f"Bench {tag} {i}", learning="Measured write latency.", tags=["bench"])
+
+
+def measure_writes(repo: MemoryRepo, label: str, repeat: int, batches: int) -> list[list[str]]:
+    rows = []
+    single = time_calls(lambda i: repo.write(new_learning(f"one {label}", i)), repeat)
+    rows.append(["write 1 new record", label, *map(fmt_ms, p50_p95_ms(single))])
+    existing = LearningRecord(title=f"Bench rewrite {label}", learning="v0")
+    repo.write(existing)
+
+    def rewrite(i: int) -> None:
+        existing.learning = f"v{i}"
+        repo.write(existing)
+
+    rows.append(["rewrite 1 record", label, *map(fmt_ms, p50_p95_ms(time_calls(rewrite, repeat)))])
+    batch = time_calls(lambda i: repo.write_many([new_learning(f"batch {label} {i}", j) for j in range(50)]),
+                       batches, warmup=1)
+    rows.append(["write 50 records, 1 commit", label, *map(fmt_ms, p50_p95_ms(batch))])
+    branch = "proposals/learning/x"
+    proposal = time_calls(lambda i: repo.write(new_learning(f"proposal {label}", i), branch=branch), repeat)
+    rows.append([f"write 1 record to {branch}", label, *map(fmt_ms, p50_p95_ms(proposal))])
+    repo.flush()
+    return rows
+
+
+def _writer(root: str, worker: int, count: int, start: multiprocessing.synchronize.Event,
+            results: multiprocessing.Queue) -> None:
+    repo = MemoryRepo(root)
+    records = [LearningRecord(title=f"Writer {worker} record {i}", learning="Concurrent write.") for i in range(count)]
+    start.wait()
+    begin = time.time()
+    paths = []
+    for record in records:
+        repo.write(record, trailers={"Learning-Store": "bench"})
+        paths.append(record.path)
+    results.put((begin, time.time(), paths))
+    repo.close()
+
+
+def measure_concurrency(repo: MemoryRepo, processes: int, count: int) -> list[str]:
+    """``processes`` writers, ``count`` commits each; is every record in HEAD, is fsck clean?"""
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    results: multiprocessing.Queue = context.Queue()
+    workers = [context.Process(target=_writer, args=(str(repo.root), w, count, start, results))
+               for w in range(processes)]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.5)  # let every process import and open the repository before the gun
+    start.set()
+    outcomes = [results.get(timeout=300) for _ in workers]
+    for worker in workers:
+        worker.join()
+    begin = min(o[0] for o in outcomes)
+    end = max(o[1] for o in outcomes)
+    written = [p for o in outcomes for p in o[2]]
+    head = pygit2.Repository(str(repo.root)).head.peel(pygit2.Commit).tree
+    found = sum(1 for p in written if p in head)
+    fsck = subprocess.run(["git", "fsck", "--strict", "--no-progress"], cwd=repo.root, capture_output=True, text=True)
+    verdict = "clean" if fsck.returncode == 0 and not fsck.stdout.strip() else f"FAILED: {fsck.stdout[:80]}"
+    rate = len(written) / (end - begin)
+    return [f"{processes} processes x {count} writes", str(len(written)), str(found), f"{rate:.0f}", verdict]
+
+
+def measure_layout(files: int, repeat: int) -> list[list[str]]:
+    """One new file committed into a flat folder of ``files`` entries vs 256 shards of the same files."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        git = pygit2.init_repository(tmp, bare=True)
+        blob = git.create_blob(b"---\nid: x\nkind: learning\n---\n")
+        names = [f"lesson-{i}-about-tools.md" for i in range(files)]
+        flat = git.TreeBuilder()
+        for name in names:
+            flat.insert(name, blob, trees.BLOB)
+        shards: dict[str, pygit2.TreeBuilder] = {}
+        for name in names:
+            shard = pygit2.hash(name.encode()).raw.hex()[:2]
+            shards.setdefault(shard, git.TreeBuilder()).insert(name, blob, trees.BLOB)
+        sharded = git.TreeBuilder()
+        for shard, builder in shards.items():
+            sharded.insert(shard, builder.write(), trees.TREE)
+        signature = pygit2.Signature("bench", "bench@localhost")
+        for label, tree_id, path in (("flat", flat.write(), "learnings/global/{name}"),
+                                     ("sharded (256 folders)", sharded.write(), "learnings/global/ab/{name}")):
+            top = git.TreeBuilder()
+            global_ = git.TreeBuilder()
+            global_.insert("global", tree_id, trees.TREE)
+            top.insert("learnings", global_.write(), trees.TREE)
+            base = git[top.write()]
+            ref = f"refs/heads/{label.split()[0]}"
+            git.references.create(ref, git.create_commit(None, signature, signature, "seed", base.id, []))
+
+            def commit(i: int, ref: str = ref, path: str = path) -> None:
+                tip = git.references[ref].peel(pygit2.Commit)
+                tree = trees.apply_changes(git, tip.tree, {path.format(name=f"new-{i}-{time.time_ns()}.md"): b"x"})
+                git.create_commit(ref, signature, signature, "one file", tree, [tip.id])
+
+            rows.append([f"commit 1 new file, {label}", f"{files:,} files",
+                         *map(fmt_ms, p50_p95_ms(time_calls(commit, repeat)))])
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="0 / 1k / 5k records, fewer repetitions (< 1 minute)")
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="repository sizes, e.g. 0,10000")
+    parser.add_argument("--repeat", type=int, help="single writes per size (default 100, quick 30)")
+    args = parser.parse_args(argv)
+    sizes = args.sizes or ([0, 1_000, 5_000] if args.quick else [0, 10_000, 100_000])
+    repeat = args.repeat or (30 if args.quick else 100)
+    batches = 5 if args.quick else 20
+    print(f"# learning_fs write benchmark ({'quick' if args.quick else 'full'})\n\n{machine_line()}\n", flush=True)
+
+    rows: list[list[str]] = []
+    with tempfile.TemporaryDirectory(prefix="learning_fs-bench-") as tmp:
+        workdir = Path(tmp)
+        for size in sizes:
+            started = time.perf_counter()
+            repo = fresh_repo(workdir, size)
+            print(f"repository of {size:,} records ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            rows += measure_writes(repo, f"{size:,} records", repeat, batches)
+            repo.close()
+        print(markdown_table(["operation", "repository", "p50 ms", "p95 ms"],
+                             rows + measure_layout(sizes[-1] or 1000, repeat)))
+
+        concurrent_size = sizes[1] if len(sizes) > 1 else sizes[0]
+        repo = fresh_repo(workdir, concurrent_size)
+        row = measure_concurrency(repo, processes=8, count=50)
+        repo.close()
+        print()
+        print(markdown_table([f"concurrent writers ({concurrent_size:,}-record repo)", "records written",
+                              "found in HEAD", "commits/s", "git fsck --strict"], [row]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
