@@ -284,6 +284,10 @@ class BufferedWriter(RecordWriter):
         self._entries: list[tuple[str, Evidence]] = []
         self._lock = threading.Lock()
 
+    def buffered(self) -> BufferedWriter:
+        """Itself: a store that buffers inside an already-buffered turn shares the one commit."""
+        return self
+
     @property
     def staged(self) -> int:
         """How many saves are waiting for :meth:`flush`."""

@@ -1,0 +1,553 @@
+"""``LearningMachine``: recall → context → tools → process, over a set of stores.
+
+The machine owns no knowledge itself. It builds the stores a configuration asks for, checks
+each store's mode at construction, and then, per call, hands every store the context keywords
+it declares (``call_with_context``) plus a :class:`RecordWriter` bound to the store's mode and
+the caller's user. It also owns the things no single store can: the overall context budget and
+delimiters, the background worker that extracts after a reply, and the guarantees that one
+store's failure never breaks a run and that a user's private records never reach anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from learning_fs.context import estimate_tokens, fit
+from learning_fs.extract import ChatModel, OpenAIChat
+from learning_fs.format.layout import is_private_path, user_folder
+from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE, Record
+from learning_fs.machine.background import BackgroundWorker
+from learning_fs.machine.modes import EXTRACTING_MODES, PAUSING_MODES, LearningMode, validate_mode
+from learning_fs.machine.writer import BufferedWriter, RecordWriter
+from learning_fs.repo import MemoryRepo
+from learning_fs.stores.protocol import StoreConfig, call_with_context
+
+log = logging.getLogger(__name__)
+
+SLOTS: tuple[str, ...] = (
+    "user_profile", "session_context", "user_memory", "entity_memory", "learned_knowledge", "decision_log",
+)
+"""Built-in stores, in the order their blocks appear in the context (what to keep when it is tight)."""
+
+DEFAULT_SLOTS = ("user_profile", "user_memory")  # what ``learning=True`` turns on
+DEFAULT_REPO_ENV = "LEARNING_FS_REPO"
+DEFAULT_REPO_DIR = "memory_repo"
+
+StoreSpec = Any  # True | False | None | a *Config | a store
+
+
+@dataclass(frozen=True)
+class StoreSlot:
+    """One store as the machine runs it: its name (the context delimiter), the store, its mode."""
+
+    name: str
+    store: Any
+    mode: LearningMode
+
+    @property
+    def extracts(self) -> bool:
+        return self.mode in EXTRACTING_MODES
+
+    @property
+    def pauses(self) -> bool:
+        return self.mode in PAUSING_MODES
+
+
+class LearningMachine:
+    """Coordinates learning stores for an agent (or for any code that calls it by hand).
+
+    Args:
+        repo: A :class:`MemoryRepo`, or the path of one (created if it does not exist). Default:
+            ``$LEARNING_FS_REPO``, else ``./memory_repo``.
+        model: The model stores extract with (an ``OpenAIChat``, any ``ChatModel``, or a model id).
+            ``None``: recall, context and tools work; background extraction does nothing.
+        user_profile, user_memory, session_context, entity_memory, learned_knowledge, decision_log:
+            ``True`` (defaults), a ``*Config``, a store object, or ``None``/``False`` (off).
+        custom_stores: ``{name: store or config}``; ``name`` delimits the store's context block.
+        namespace: Default namespace for stores that have one (``"global"``, ``"user"``, a team).
+        learning: ``True`` turns on user profile + user memory in background mode where not given.
+            A machine given no store at all gets the same defaults.
+        context_budget: Token budget of the whole built context (each store also has its own).
+        agent_id: Recorded in every commit (``Learning-Agent``).
+        searcher: The search backend handed to stores (default: the lexical searcher over ``repo``).
+        background: Extract in a background thread (default). ``False`` extracts inside ``process``.
+    """
+
+    def __init__(
+        self,
+        repo: MemoryRepo | str | os.PathLike[str] | None = None,
+        model: ChatModel | str | None = None,
+        *,
+        user_profile: StoreSpec = None,
+        user_memory: StoreSpec = None,
+        session_context: StoreSpec = None,
+        entity_memory: StoreSpec = None,
+        learned_knowledge: StoreSpec = None,
+        decision_log: StoreSpec = None,
+        custom_stores: Mapping[str, Any] | None = None,
+        namespace: str = GLOBAL_NAMESPACE,
+        learning: bool | None = None,
+        context_budget: int = 2000,
+        agent_id: str | None = None,
+        searcher: Any = None,
+        background: bool = True,
+    ) -> None:
+        self.repo, self._owns_repo = _open_repo(repo)
+        self.model = OpenAIChat(model) if isinstance(model, str) else model
+        self.namespace = namespace
+        self.context_budget = context_budget
+        self.agent_id = agent_id
+        self.background = background
+        self.searcher = searcher if searcher is not None else _default_searcher(self.repo)
+        given = {
+            "user_profile": user_profile, "user_memory": user_memory, "session_context": session_context,
+            "entity_memory": entity_memory, "learned_knowledge": learned_knowledge, "decision_log": decision_log,
+        }
+        nothing_named = all(v is None for v in given.values()) and not custom_stores
+        if learning or (learning is None and nothing_named):
+            for name in DEFAULT_SLOTS:
+                if given[name] is None:
+                    given[name] = True
+        slots: list[StoreSlot] = []
+        for name in SLOTS:
+            slot = self._build_slot(name, given[name], builtin=True)
+            if slot is not None:
+                slots.append(slot)
+        for name, spec in (custom_stores or {}).items():
+            if name in given:
+                raise ValueError(f"custom store name {name!r} is a built-in store; pass it as {name}=...")
+            slot = self._build_slot(name, spec, builtin=False)
+            if slot is not None:
+                slots.append(slot)
+        self._slots = slots
+        self._worker: BackgroundWorker | None = None
+        self._warned_no_model = False
+
+    # -- construction -------------------------------------------------------------------------
+    def _build_slot(self, name: str, spec: StoreSpec, *, builtin: bool) -> StoreSlot | None:
+        if spec is None or spec is False:
+            return None
+        if spec is True:
+            if not builtin:
+                raise TypeError(f"custom store {name!r}: pass a store object, not True")
+            spec = _config_type(name)()
+        if isinstance(spec, StoreConfig):
+            if not spec.enabled:
+                return None
+            store = spec.build(self.repo)
+        elif _looks_like_store(spec):
+            store = spec
+        else:
+            kind = f"True, a {_config_type(name).__name__}" if builtin else "a store (or a StoreConfig)"
+            raise TypeError(f"{name}= takes {kind} or None; got {spec!r}")
+        return StoreSlot(name, store, validate_mode(store, name))
+
+    @property
+    def stores(self) -> dict[str, Any]:
+        """The running stores by name, in context order."""
+        return {slot.name: slot.store for slot in self._slots}
+
+    @property
+    def slots(self) -> list[StoreSlot]:
+        return list(self._slots)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{s.name}={s.mode.value}" for s in self._slots)
+        return f"LearningMachine({self.repo.root}, {parts})"
+
+    # -- recall and context -------------------------------------------------------------------
+    def recall(self, user_id: str | None = None, session_id: str | None = None, message: str | None = None,
+               **extra: Any) -> dict[str, Any]:
+        """What each store knows that is relevant now: ``{store name: data}``.
+
+        A store that fails is logged and left out; records private to another user are removed
+        whatever a store returned.
+        """
+        ctx = self._context(user_id, session_id, message, extra)
+        recalled: dict[str, Any] = {}
+        for slot in self._slots:
+            recall = getattr(slot.store, "recall", None)
+            if recall is None:
+                continue
+            try:
+                data = call_with_context(recall, **ctx)
+            except Exception:
+                log.exception("%s: recall failed; its context is left out of this run", slot.name)
+                continue
+            recalled[slot.name] = scrub_private(data, user_id, slot.name)
+        return recalled
+
+    async def arecall(self, user_id: str | None = None, session_id: str | None = None,
+                      message: str | None = None, **extra: Any) -> dict[str, Any]:
+        """Async twin of :meth:`recall` (uses a store's ``arecall`` when it has one)."""
+        ctx = self._context(user_id, session_id, message, extra)
+        recalled: dict[str, Any] = {}
+        for slot in self._slots:
+            arecall = getattr(slot.store, "arecall", None)
+            recall = getattr(slot.store, "recall", None)
+            try:
+                if arecall is not None:
+                    data = await call_with_context(arecall, **ctx)
+                elif recall is not None:
+                    data = call_with_context(recall, **ctx)  # file reads: cheaper inline than a thread hop
+                else:
+                    continue
+            except Exception:
+                log.exception("%s: recall failed; its context is left out of this run", slot.name)
+                continue
+            recalled[slot.name] = scrub_private(data, user_id, slot.name)
+        return recalled
+
+    def build_context(self, user_id: str | None = None, session_id: str | None = None,
+                      message: str | None = None, *, budget: int | None = None, **extra: Any) -> str:
+        """The recalled knowledge as text for the system prompt: one delimited block per store.
+
+        Blocks come in store order and share ``budget`` tokens (default ``context_budget``); the
+        block that overflows is trimmed and later ones are left out.
+        """
+        return self.render_context(self.recall(user_id, session_id, message, **extra), budget)
+
+    async def abuild_context(self, user_id: str | None = None, session_id: str | None = None,
+                             message: str | None = None, *, budget: int | None = None, **extra: Any) -> str:
+        """Async twin of :meth:`build_context`."""
+        return self.render_context(await self.arecall(user_id, session_id, message, **extra), budget)
+
+    def render_context(self, recalled: Mapping[str, Any], budget: int | None = None) -> str:
+        """Assemble already-recalled data into the delimited, budgeted context."""
+        remaining = self.context_budget if budget is None else budget
+        blocks: list[str] = []
+        for slot in self._slots:
+            if slot.name not in recalled:
+                continue
+            try:
+                text = (slot.store.build_context(recalled[slot.name]) or "").strip()
+            except Exception:
+                log.exception("%s: build_context failed; its block is left out", slot.name)
+                continue
+            if not text:
+                continue
+            text = text.replace(f"</{slot.name}>", f"&lt;/{slot.name}&gt;")  # a memory cannot close its block
+            wrapper = estimate_tokens(f"<{slot.name}>\n\n</{slot.name}>") + 1
+            if remaining - wrapper <= 8:
+                log.debug("context budget spent; %s left out", slot.name)
+                break
+            if estimate_tokens(text) + wrapper > remaining:
+                text = fit(text, remaining - wrapper)
+                if not text:
+                    break
+            block = f"<{slot.name}>\n{text}\n</{slot.name}>"
+            blocks.append(block)
+            remaining -= estimate_tokens(block) + 1
+        return "\n\n".join(blocks)
+
+    # -- tools --------------------------------------------------------------------------------
+    def get_tools(self, user_id: str | None = None, session_id: str | None = None, message: str | None = None,
+                  **extra: Any) -> list[Callable[..., Any]]:
+        """The stores' tools for the agent, bound to this user and session.
+
+        Each store decides what its mode exposes (built-in stores: write tools in AGENTIC and
+        HITL mode, search tools where useful). Plain callables (``save_learning``,
+        ``search_learnings``, ...): call them directly, or give them to any agent framework.
+        Each carries ``learning_store``, ``learning_mode`` and ``requires_confirmation`` (True
+        for HITL stores: the reference agent pauses before running them).
+        """
+        ctx = self._context(user_id, session_id, message, extra)
+        tools: list[Callable[..., Any]] = []
+        seen: dict[str, str] = {}
+        for slot in self._slots:
+            get_tools = getattr(slot.store, "get_tools", None)
+            if get_tools is None:
+                continue
+            writer = self.writer(slot.name, user_id=user_id, session_id=session_id, quote=message)
+            try:
+                store_tools = list(call_with_context(get_tools, **ctx, writer=writer) or [])
+            except Exception:
+                log.exception("%s: get_tools failed; the agent runs without its tools", slot.name)
+                continue
+            for tool in store_tools:
+                name = getattr(tool, "__name__", None) or type(tool).__name__
+                if name in seen:
+                    log.error("%s: tool %r clashes with %s's tool of that name; left out", slot.name, name, seen[name])
+                    continue
+                seen[name] = slot.name
+                tools.append(_bind_tool(tool, slot, user_id))
+        return tools
+
+    def tool_stores(self, user_id: str | None = None, session_id: str | None = None) -> dict[str, StoreSlot]:
+        """``{tool name: slot}`` for the tools :meth:`get_tools` returns (the agent pauses HITL ones)."""
+        return {tool.__name__: self._slot(tool.learning_store) for tool in self.get_tools(user_id, session_id)}
+
+    def instructions(self, user_id: str | None = None, session_id: str | None = None,
+                     tools: Sequence[Callable[..., Any]] | None = None) -> str:
+        """What the agent is told about its memory and its learning tools (for the system prompt).
+
+        ``tools``: the result of :meth:`get_tools` when the caller already has it.
+        """
+        lines = [
+            "You have a memory that persists across conversations. What it holds about the current "
+            "user, session and topic appears below in delimited blocks such as <user_profile>; use it "
+            "to personalise your answer and do not mention the blocks themselves.",
+        ]
+        by_store: dict[str, list[str]] = {}
+        for tool in self.get_tools(user_id, session_id) if tools is None else tools:
+            store = getattr(tool, "learning_store", None)
+            if store:
+                by_store.setdefault(store, []).append(tool.__name__)
+        automatic = [slot.name for slot in self._slots if slot.extracts]
+        if automatic:
+            lines.append(f"- Learned automatically after each reply (nothing for you to save): {', '.join(automatic)}.")
+        for slot in self._slots:
+            names = by_store.get(slot.name)
+            if not names:
+                continue
+            line = f"- {slot.name}: your tools {', '.join(names)}."
+            if slot.mode is LearningMode.PROPOSE:
+                line += " Saves become proposals a person reviews before they are remembered."
+            elif slot.mode is LearningMode.HITL:
+                line += " Each save waits for the user's confirmation; ask for it only when it is worth keeping."
+            extra = getattr(slot.store, "instructions", None)
+            text = extra() if callable(extra) else extra
+            if isinstance(text, str) and text.strip():
+                line += " " + " ".join(text.split())
+            lines.append(line)
+        if by_store:
+            lines.append(
+                "Save only what is specific, lasting and useful later; search before saving so you do not "
+                "save the same thing twice. Most conversations need no save at all."
+            )
+        return "\n".join(lines)
+
+    # -- extraction ---------------------------------------------------------------------------
+    def process(self, messages: Sequence[Mapping[str, Any]], user_id: str | None = None,
+                session_id: str | None = None, *, message: str | None = None, background: bool | None = None,
+                **extra: Any) -> Future[None] | None:
+        """Let ALWAYS and PROPOSE stores learn from a whole turn (user message, answer, tool results).
+
+        Runs on the background worker (``wait()`` flushes) unless ``background=False``; each
+        store's writes of the turn become one commit. Returns the queued work, or ``None``.
+        """
+        jobs = self._extraction_jobs(messages, user_id, session_id, message, extra)
+        if not jobs:
+            return None
+        if not (self.background if background is None else background):
+            for job in jobs:
+                job()
+            return None
+        if self._worker is None:
+            self._worker = BackgroundWorker()
+        return self._worker.submit(jobs)
+
+    async def aprocess(self, messages: Sequence[Mapping[str, Any]], user_id: str | None = None,
+                       session_id: str | None = None, *, message: str | None = None, **extra: Any) -> None:
+        """Extract from a turn and wait for it: stores' ``aprocess`` concurrently, sync ones in threads."""
+        turn = [dict(m) for m in messages]
+        message = message if message is not None else last_user_message(turn)
+        ctx = self._context(user_id, session_id, message, extra)
+        self._warn_without_model()
+        tasks = [self._aextract(slot, turn, ctx) for slot in self._slots if slot.extracts]
+        await asyncio.gather(*tasks)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until background extraction submitted so far is committed; False on timeout."""
+        return self._worker.wait(timeout) if self._worker is not None else True
+
+    def close(self) -> None:
+        """Finish background work and release the repository if the machine opened it."""
+        if self._worker is not None:
+            self._worker.close(wait=True)
+            self._worker = None
+        if self._owns_repo:
+            self.repo.close()
+
+    def __enter__(self) -> LearningMachine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def writer(self, store: str, *, user_id: str | None = None, session_id: str | None = None,
+               quote: str | None = None) -> RecordWriter:
+        """A writer for ``store`` in its mode, on behalf of ``user_id`` (what stores are handed)."""
+        slot = self._slot(store)
+        return RecordWriter(self.repo, store=slot.name, mode=slot.mode, user_id=user_id, session_id=session_id,
+                            agent_id=self.agent_id, quote=quote)
+
+    def _slot(self, name: str) -> StoreSlot:
+        for slot in self._slots:
+            if slot.name == name:
+                return slot
+        raise KeyError(f"no store named {name!r}; this machine runs: {', '.join(s.name for s in self._slots)}")
+
+    def _context(self, user_id: str | None, session_id: str | None, message: str | None,
+                 extra: Mapping[str, Any]) -> dict[str, Any]:
+        if user_id is not None and (not isinstance(user_id, str) or not user_id):
+            raise ValueError(f"user_id must be a non-empty string, got {user_id!r}")
+        ctx = {"user_id": user_id, "session_id": session_id, "message": message, "namespace": self.namespace,
+               "agent_id": self.agent_id, "repo": self.repo, "model": self.model, "searcher": self.searcher}
+        ctx.update(extra)
+        return ctx
+
+    def _extraction_jobs(self, messages: Sequence[Mapping[str, Any]], user_id: str | None,
+                         session_id: str | None, message: str | None,
+                         extra: Mapping[str, Any]) -> list[Callable[[], None]]:
+        extracting = [slot for slot in self._slots if slot.extracts and hasattr(slot.store, "process")]
+        if not extracting:
+            return []
+        turn = [dict(m) for m in messages]  # the caller may reuse its list; the worker gets a copy
+        message = message if message is not None else last_user_message(turn)
+        ctx = self._context(user_id, session_id, message, extra)
+        self._warn_without_model()
+        return [functools.partial(self._extract, slot, turn, ctx) for slot in extracting]
+
+    def _extract(self, slot: StoreSlot, turn: list[dict[str, Any]], ctx: dict[str, Any]) -> None:
+        writer = self.writer(slot.name, user_id=ctx["user_id"], session_id=ctx["session_id"],
+                             quote=ctx["message"]).buffered()
+        try:
+            call_with_context(slot.store.process, turn, **ctx, writer=writer)
+            _log_flush(slot, writer)
+        except Exception:
+            writer.discard()
+            log.exception("%s: extraction failed; nothing from this turn was written by it", slot.name)
+
+    async def _aextract(self, slot: StoreSlot, turn: list[dict[str, Any]], ctx: dict[str, Any]) -> None:
+        aprocess = getattr(slot.store, "aprocess", None)
+        if aprocess is None:
+            await asyncio.to_thread(self._extract, slot, turn, ctx)
+            return
+        writer = self.writer(slot.name, user_id=ctx["user_id"], session_id=ctx["session_id"],
+                             quote=ctx["message"]).buffered()
+        try:
+            await call_with_context(aprocess, turn, **ctx, writer=writer)
+            await asyncio.to_thread(_log_flush, slot, writer)
+        except Exception:
+            writer.discard()
+            log.exception("%s: extraction failed; nothing from this turn was written by it", slot.name)
+
+    def _warn_without_model(self) -> None:
+        if self.model is None and not self._warned_no_model:
+            self._warned_no_model = True
+            names = ", ".join(s.name for s in self._slots if s.extracts)
+            log.warning("no model configured: %s will not learn from conversations (pass model=...)", names)
+
+
+# -- module helpers ---------------------------------------------------------------------------
+def last_user_message(messages: Sequence[Mapping[str, Any]]) -> str | None:
+    """The text of the last ``user`` message (the quote evidence carries)."""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):  # content parts: keep the text ones
+                return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping)).strip() or None
+    return None
+
+
+def scrub_private(data: Any, user_id: str | None, store: str = "?") -> Any:
+    """``data`` without records (or search hits) private to anyone but ``user_id``.
+
+    Stores already filter by user; this is the fence behind them, so a bug in one store (or a
+    hand-moved file) cannot show one user's private memory to another.
+    """
+    if _private_to_other(data, user_id):
+        log.error("%s: recall returned a record private to another user; dropped", store)
+        return None
+    if isinstance(data, list):
+        return [scrub_private(item, user_id, store) for item in data if not _dropped(item, user_id, store)]
+    if isinstance(data, tuple) and not hasattr(data, "_fields"):
+        return tuple(scrub_private(item, user_id, store) for item in data if not _dropped(item, user_id, store))
+    if isinstance(data, dict):
+        return {k: scrub_private(v, user_id, store) for k, v in data.items() if not _dropped(v, user_id, store)}
+    return data
+
+
+def _dropped(item: Any, user_id: str | None, store: str) -> bool:
+    if _private_to_other(item, user_id):
+        log.error("%s: recall returned a record private to another user; dropped", store)
+        return True
+    return False
+
+
+def _private_to_other(item: Any, user_id: str | None) -> bool:
+    if isinstance(item, Record) and item.namespace == USER_NAMESPACE and item.user != user_id:
+        return True
+    path = getattr(item, "path", None)
+    if isinstance(path, str) and is_private_path(path):
+        return not user_id or not path.startswith(user_folder(user_id) + "/")
+    return False
+
+
+def _bind_tool(tool: Callable[..., Any], slot: StoreSlot, user_id: str | None) -> Callable[..., Any]:
+    """The store's tool, tagged with its store and mode; results private to others are removed."""
+    if inspect.iscoroutinefunction(tool):
+        @functools.wraps(tool)
+        async def async_tool(*args: Any, **kwargs: Any) -> Any:
+            return scrub_private(await tool(*args, **kwargs), user_id, slot.name)
+
+        bound: Any = async_tool
+    else:
+        @functools.wraps(tool)
+        def sync_tool(*args: Any, **kwargs: Any) -> Any:
+            return scrub_private(tool(*args, **kwargs), user_id, slot.name)
+
+        bound = sync_tool
+    bound.learning_store = slot.name
+    bound.learning_mode = slot.mode
+    bound.requires_confirmation = slot.pauses
+    return bound
+
+
+def _log_flush(slot: StoreSlot, writer: BufferedWriter) -> None:
+    result = writer.flush()
+    if result.commit:
+        log.info("%s learned from the turn: %s", slot.name, result.commit[:10])
+
+
+def _looks_like_store(value: Any) -> bool:
+    return isinstance(getattr(value, "learning_type", None), str) and any(
+        callable(getattr(value, name, None)) for name in ("recall", "process", "build_context", "get_tools")
+    )
+
+
+def _open_repo(repo: MemoryRepo | str | os.PathLike[str] | None) -> tuple[MemoryRepo, bool]:
+    if isinstance(repo, MemoryRepo):
+        return repo, False
+    path = Path(repo if repo is not None else os.environ.get(DEFAULT_REPO_ENV) or DEFAULT_REPO_DIR)
+    if (path / ".git").exists():
+        return MemoryRepo(path), True
+    return MemoryRepo.init(path), True
+
+
+def _default_searcher(repo: MemoryRepo) -> Any:
+    try:
+        from learning_fs.search import LexicalSearcher
+    except ImportError:  # the search package is optional for custom-store-only machines
+        return None
+    return LexicalSearcher(repo)
+
+
+_CONFIG_NAMES = {
+    "user_profile": "UserProfileConfig",
+    "user_memory": "UserMemoryConfig",
+    "session_context": "SessionContextConfig",
+    "entity_memory": "EntityMemoryConfig",
+    "learned_knowledge": "LearnedKnowledgeConfig",
+    "decision_log": "DecisionLogConfig",
+}
+
+
+def _config_type(slot: str) -> type[StoreConfig]:
+    """The built-in ``*Config`` class of a slot (imported late: stores import the machine's writer)."""
+    from learning_fs import stores
+
+    return getattr(stores, _CONFIG_NAMES[slot])  # type: ignore[no-any-return]
