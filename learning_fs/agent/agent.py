@@ -1,0 +1,255 @@
+"""``Agent``: the reference integration of the LearningMachine.
+
+One run is: recall what the machine knows for this user, session and message → put it in the
+system prompt → let the model answer through a tool-calling loop (your tools plus the learning
+tools) → return the answer → hand the whole turn to the machine, which extracts in the
+background, so the reply never waits for learning. HITL learning tools pause the run instead
+of executing; the application confirms or rejects each :class:`Requirement` and calls
+:meth:`Agent.continue_run`.
+
+The machine works without this class (``build_context`` + ``get_tools`` + ``process`` by hand);
+the agent exists to show the loop end to end and to back ``learning-fs chat``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from learning_fs.agent.history import SessionHistory
+from learning_fs.agent.response import RunResponse, RunState
+from learning_fs.extract import (
+    ChatModel,
+    LoopResult,
+    Message,
+    OpenAIChat,
+    Tool,
+    ToolCall,
+    aresume_tool_loop,
+    arun_tool_loop,
+    resume_tool_loop,
+    run_tool_loop,
+)
+from learning_fs.format.ids import new_id
+from learning_fs.machine import Evidence, LearningMachine, Requirement
+from learning_fs.repo import MemoryRepo
+from learning_fs.repo.config import DERIVED_DIR
+
+log = logging.getLogger(__name__)
+
+SESSIONS_FOLDER = "sessions"  # under the repository's gitignored .learning_fs/
+
+
+class Agent:
+    """A chat agent with a tool-calling loop, per-session history and (optionally) learning.
+
+    Args:
+        model: An ``OpenAIChat`` (or any ``ChatModel``), a model id, or ``None`` for
+            ``OpenAIChat()`` configured from the environment.
+        learning: A :class:`LearningMachine`; ``True`` for one with the defaults (user profile
+            and memory, learning in the background) on ``repo``; ``None``/``False`` for none.
+        instructions: The agent's own system instructions.
+        tools: Your tools: plain functions (their signature and docstring are the schema).
+        repo: The memory repository (path or ``MemoryRepo``) for ``learning=True`` and history.
+        agent_id: Recorded with everything the agent learns (``Learning-Agent``).
+        history_turns: How many earlier turns of the session the model sees.
+        max_steps: Model calls per run before the loop gives up.
+        markdown: ``print_response`` renders the answer as Markdown.
+    """
+
+    def __init__(
+        self,
+        model: ChatModel | str | None = None,
+        learning: LearningMachine | bool | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Callable[..., Any] | Tool] | None = None,
+        repo: MemoryRepo | str | os.PathLike[str] | None = None,
+        *,
+        agent_id: str | None = None,
+        history_turns: int = 10,
+        max_steps: int = 8,
+        markdown: bool = True,
+    ) -> None:
+        if isinstance(learning, LearningMachine):
+            machine: LearningMachine | None = learning
+        elif learning:
+            machine = LearningMachine(repo=repo, model=None, learning=True, agent_id=agent_id)
+        else:
+            machine = None
+        if model is None and machine is not None and machine.model is not None:
+            model = machine.model
+        self.model: ChatModel = OpenAIChat(model) if isinstance(model, str) or model is None else model
+        if machine is not None and machine.model is None:
+            machine.model = self.model  # the agent's model learns too, unless the machine has its own
+        self.learning = machine
+        self.instructions = instructions
+        self.tools = list(tools or [])
+        self.agent_id = agent_id or (machine.agent_id if machine else None)
+        self.history_turns = history_turns
+        self.max_steps = max_steps
+        self.markdown = markdown
+        self.history = SessionHistory(_history_folder(machine, repo))
+
+    @property
+    def learning_machine(self) -> LearningMachine | None:
+        return self.learning
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self, message: str, user_id: str | None = None, session_id: str | None = None) -> RunResponse:
+        """Answer ``message``; learning from the turn starts in the background after the answer."""
+        session_id = session_id or new_id("session")
+        context = self.learning.build_context(user_id, session_id, message) if self.learning else ""
+        prompt, state = self._prepare(message, user_id, session_id, context)
+        loop = run_tool_loop(self.model, prompt, state.tools, self.max_steps, _pauser(state.pausing))
+        return self._finish(loop, state, user_id, session_id, context)
+
+    async def arun(self, message: str, user_id: str | None = None, session_id: str | None = None) -> RunResponse:
+        """Async twin of :meth:`run` (the model is awaited; extraction still runs in the background)."""
+        session_id = session_id or new_id("session")
+        context = await self.learning.abuild_context(user_id, session_id, message) if self.learning else ""
+        prompt, state = self._prepare(message, user_id, session_id, context)
+        loop = await arun_tool_loop(self.model, prompt, state.tools, self.max_steps, _pauser(state.pausing))
+        return self._finish(loop, state, user_id, session_id, context)
+
+    def continue_run(self, response: RunResponse) -> RunResponse:
+        """Carry out the decisions on a paused run's requirements and let the model go on."""
+        state = _paused_state(response)
+        loop = resume_tool_loop(self.model, state.loop, state.tools, self.max_steps, _pauser(state.pausing))
+        return self._finish(loop, state, response.user_id, response.session_id, response.context)
+
+    async def acontinue_run(self, response: RunResponse) -> RunResponse:
+        """Async twin of :meth:`continue_run`."""
+        state = _paused_state(response)
+        loop = await aresume_tool_loop(self.model, state.loop, state.tools, self.max_steps, _pauser(state.pausing))
+        return self._finish(loop, state, response.user_id, response.session_id, response.context)
+
+    def print_response(self, message: str, user_id: str | None = None, session_id: str | None = None, *,
+                       console: Any = None, confirm: Callable[[Requirement], bool] | None = None) -> RunResponse:
+        """Run and print the answer with rich; paused learning is shown and confirmed on the console.
+
+        ``confirm(requirement) -> bool`` decides instead of asking (scripts, tests).
+        """
+        from rich.console import Console
+        from rich.markdown import Markdown
+        from rich.panel import Panel
+        from rich.prompt import Confirm
+
+        console = console or Console()
+        response = self.run(message, user_id=user_id, session_id=session_id)
+        while response.is_paused:
+            for requirement in response.requirements:
+                console.print(Panel(requirement.render(), title="The agent wants to remember", expand=False))
+                accepted = confirm(requirement) if confirm else Confirm.ask("Save it?", console=console)
+                requirement.confirm() if accepted else requirement.reject("the user declined")
+            response = self.continue_run(response)
+        text = response.content or ""
+        console.print(Markdown(text) if self.markdown else text)
+        return response
+
+    def close(self) -> None:
+        """Wait for background learning to finish and release the machine."""
+        if self.learning is not None:
+            self.learning.close()
+
+    def __enter__(self) -> Agent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ----------------------------------------------------------------------------
+    def _prepare(self, message: str, user_id: str | None, session_id: str,
+                 context: str) -> tuple[list[Message], RunState]:
+        learning_tools = self.learning.get_tools(user_id, session_id, message) if self.learning else []
+        learning = self.learning.instructions(user_id, session_id, learning_tools) if self.learning else ""
+        system = "\n\n".join(part for part in (self.instructions, learning, context) if part and part.strip())
+        prompt: list[Message] = [{"role": "system", "content": system}] if system else []
+        prompt += self.history.load(user_id, session_id, self.history_turns)
+        start = len(prompt)
+        prompt.append({"role": "user", "content": message})
+        tools, pausing = self._tools(learning_tools)
+        empty = LoopResult(messages=[], final_content=None, tool_results=[])
+        return prompt, RunState(empty, tools, pausing, start, message)
+
+    def _tools(self, learning_tools: list[Callable[..., Any]]) -> tuple[dict[str, Tool], frozenset[str]]:
+        """Your tools, then the learning tools; a tool that cannot be described is logged and left out."""
+        tools: dict[str, Tool] = {}
+        pausing: set[str] = set()
+        for function in [*self.tools, *learning_tools]:
+            try:
+                tool = function if isinstance(function, Tool) else Tool.from_function(function)
+            except (TypeError, ValueError) as exc:
+                log.error("tool %r cannot be offered to the model: %s", function, exc)
+                continue
+            if tool.name in tools:
+                log.warning("two tools are named %r; the first one is kept", tool.name)
+                continue
+            tools[tool.name] = tool
+            if getattr(tool.function, "requires_confirmation", False):
+                pausing.add(tool.name)
+        return tools, frozenset(pausing)
+
+    def _finish(self, loop: LoopResult, state: RunState, user_id: str | None, session_id: str | None,
+                context: str) -> RunResponse:
+        state.loop = loop
+        response = RunResponse(
+            content=loop.final_content, messages=loop.messages, tool_calls=list(loop.tool_results),
+            is_paused=loop.paused, user_id=user_id, session_id=session_id, context=context,
+            stop_reason=loop.stop_reason, state=state,
+        )
+        if loop.paused:
+            reasoning = _last_assistant_text(loop.messages)
+            for pending in loop.pending:
+                store = str(getattr(state.tools[pending.name].function, "learning_store", "") or "")
+                evidence = Evidence(user_id=user_id, session_id=session_id, quote=state.message, reasoning=reasoning,
+                                    store=store, mode="hitl", agent_id=self.agent_id)
+                response.requirements.append(Requirement(pending, store, evidence))
+            return response
+        response.state = None
+        turn = loop.messages[state.start:]
+        assert session_id is not None
+        self.history.append(user_id, session_id, turn)
+        if self.learning is not None:
+            try:
+                self.learning.process(turn, user_id, session_id, message=state.message)
+            except Exception:  # learning must never cost the user their answer
+                log.exception("could not start learning from this turn")
+        return response
+
+
+def _pauser(pausing: frozenset[str]) -> Callable[[ToolCall], str | None]:
+    def decide(call: ToolCall) -> str | None:
+        return "pause" if call.name in pausing else None
+
+    return decide
+
+
+def _paused_state(response: RunResponse) -> RunState:
+    if not response.is_paused or response.state is None:
+        raise ValueError("continue_run needs a paused RunResponse (is_paused=True)")
+    undecided = response.undecided
+    if undecided:
+        names = ", ".join(r.tool_name for r in undecided)
+        raise ValueError(f"confirm() or reject() every requirement before continuing; undecided: {names}")
+    return response.state
+
+
+def _last_assistant_text(messages: Sequence[Message]) -> str | None:
+    for message in reversed(messages):
+        if message.get("role") == "assistant":
+            content = message.get("content")
+            return content if isinstance(content, str) and content.strip() else None
+    return None
+
+
+def _history_folder(machine: LearningMachine | None, repo: MemoryRepo | str | os.PathLike[str] | None) -> Path | None:
+    if machine is not None:
+        return machine.repo.derived_dir / SESSIONS_FOLDER
+    if isinstance(repo, MemoryRepo):
+        return repo.derived_dir / SESSIONS_FOLDER
+    if repo is not None:
+        return Path(repo) / DERIVED_DIR / SESSIONS_FOLDER
+    return None
