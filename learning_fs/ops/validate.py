@@ -1,0 +1,254 @@
+"""Check that every file in a memory repository parses and follows the format (``learning-fs validate``).
+
+People edit these files by hand and review them in pull requests, so a mistake must be found
+before an agent trips over it, and reported the way compilers do — ``file:line: message`` — so an
+editor or CI log jumps straight to the line. Checks cover what the library relies on: the file
+parses, it sits in the folder of its kind, private records stay under ``users/<user>/`` and shared
+ones outside it, ids are unique, required fields are present, and list lines follow their grammar.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from learning_fs.errors import RecordParseError, UnsafePathError
+from learning_fs.format.items import Item
+from learning_fs.format.layout import FOLDERS, is_private_path, kind_from_path, namespace_segment, user_folder
+from learning_fs.format.records import (
+    USER_NAMESPACE,
+    DecisionRecord,
+    EntityRecord,
+    LearningRecord,
+    Record,
+    SessionRecord,
+    parse_record,
+)
+from learning_fs.repo import MemoryRepo
+from learning_fs.repo.config import CONFIG_FILE, RepoConfig
+
+Severity = Literal["error", "warning"]
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: where (repository-relative path, 1-based line) and what is wrong."""
+
+    path: str
+    line: int
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        prefix = "" if self.severity == "error" else "warning: "
+        return f"{self.path}:{self.line}: {prefix}{self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class _FileChecker:
+    """Checks of one file; knows its text so every problem can point at a line."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lines = text.split("\n")
+        self.problems: list[Problem] = []
+        self._header_end = self._find_header_end()
+
+    def _find_header_end(self) -> int:
+        if not self.lines or self.lines[0].rstrip() != "---":
+            return 0
+        for index in range(1, len(self.lines)):
+            if self.lines[index].rstrip() in ("---", "..."):
+                return index
+        return 0
+
+    def find_key(self, key: str) -> int | None:
+        """The line of a top-level frontmatter key, or None when the file does not have it."""
+        pattern = re.compile(rf"^{re.escape(key)}\s*:")
+        for index in range(1, self._header_end):
+            if pattern.match(self.lines[index]):
+                return index + 1
+        return None
+
+    def key_line(self, key: str) -> int:
+        """The line of a top-level frontmatter key (1 when the key is absent)."""
+        return self.find_key(key) or 1
+
+    def text_line(self, *needles: str) -> int:
+        """The first body line containing one of ``needles`` (1 when none is found)."""
+        for needle in needles:
+            if not needle:
+                continue
+            for index in range(self._header_end, len(self.lines)):
+                if needle in self.lines[index]:
+                    return index + 1
+        return 1
+
+    def item_line(self, item: Item) -> int:
+        return self.text_line(f"id={item.id}", item.text, item.target or "")
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def warn(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message, "warning"))
+
+
+def check_file(path: str, text: str) -> tuple[Record | None, list[Problem]]:
+    """Parse one file and check the rules that need only the file and its path."""
+    record, checker = _check(path, text)
+    return record, checker.problems
+
+
+def _check(path: str, text: str) -> tuple[Record | None, _FileChecker]:
+    checker = _FileChecker(path, text)
+    try:
+        record = parse_record(text, path)
+    except RecordParseError as exc:
+        checker.error(exc.line or 1, exc.message)
+        return None, checker
+    _check_place(checker, record)
+    _check_fields(checker, record)
+    _check_items(checker, record)
+    return record, checker
+
+
+def _check_place(checker: _FileChecker, record: Record) -> None:
+    """The kind matches the folder; private records live under their own user, shared ones outside."""
+    path = checker.path
+    expected = kind_from_path(path)
+    if expected is None:
+        checker.error(1, f"no record kind lives at this path (a {record.kind} record belongs where "
+                         "docs/format.md#layout says)")
+        return
+    if record.kind != expected:
+        checker.error(checker.key_line("kind"), f"a {record.kind} record in a folder for {expected} records")
+        return
+    if is_private_path(path):
+        if record.namespace != USER_NAMESPACE:
+            checker.error(checker.key_line("namespace"), f"a shared record (namespace {record.namespace!r}) inside "
+                          "users/: private records only, with 'namespace: user'")
+            return
+        if not record.user:
+            checker.error(checker.key_line("user"), "a private record needs 'user' (its owner)")
+            return
+        try:
+            owner = user_folder(record.user)
+        except UnsafePathError as exc:
+            checker.error(checker.key_line("user"), str(exc))
+            return
+        if not path.startswith(owner + "/"):
+            checker.error(checker.key_line("user"), f"belongs to user {record.user!r}, whose folder is {owner}/")
+        return
+    if record.namespace == USER_NAMESPACE:
+        checker.error(checker.key_line("namespace"), "a private record (namespace 'user') outside users/")
+        return
+    folder = FOLDERS.get(record.kind)
+    if folder is not None:
+        try:
+            expected_ns = namespace_segment(record.namespace)
+        except UnsafePathError as exc:
+            checker.error(checker.key_line("namespace"), str(exc))
+            return
+        actual_ns = path.split("/")[1] if path.count("/") >= 2 else ""
+        if actual_ns != expected_ns:
+            checker.error(checker.key_line("namespace"), f"namespace {record.namespace!r} belongs in "
+                          f"{folder}/{expected_ns}/, not {folder}/{actual_ns}/")
+
+
+def _check_fields(checker: _FileChecker, record: Record) -> None:
+    """Required fields, timestamps and ranges."""
+    required: dict[str, str] = {}
+    if isinstance(record, EntityRecord):
+        required = {"name": record.name}
+    elif isinstance(record, LearningRecord):
+        required = {"title": record.title}
+        if not record.learning.strip():
+            checker.error(checker.text_line("# "), "a learning needs its text (under the title)")
+    elif isinstance(record, DecisionRecord):
+        required = {"title": record.title}
+        if not record.decision.strip():
+            checker.error(checker.text_line("# "), "a decision needs its text (under the title)")
+        if record.confidence is not None and not 0 <= record.confidence <= 1:
+            checker.error(checker.key_line("confidence"),
+                          f"confidence must be between 0 and 1, not {record.confidence}")
+    elif isinstance(record, SessionRecord):
+        required = {"session_id": record.session_id}
+    for key, value in required.items():
+        if not str(value or "").strip():
+            checker.error(checker.key_line(key), f"missing required field {key!r}")
+    for key in ("created", "updated", "expires"):
+        value = getattr(record, key)
+        line = checker.find_key(key)  # a missing 'updated' is filled from 'created': report that once
+        if line is not None and value and not _TIMESTAMP.match(str(value)):
+            checker.error(line, f"{key} must be an ISO 8601 date or time, not {value!r}")
+    if record.status == "superseded" and not record.superseded_by:
+        checker.warn(checker.key_line("status"), "superseded, but 'superseded_by' does not say by what")
+
+
+def _check_items(checker: _FileChecker, record: Record) -> None:
+    """Item ids unique within the file; events dated; relationships pointing at a [[Target]]."""
+    seen: dict[str, int] = {}
+    for field, (heading, item_kind) in type(record).ITEM_SECTIONS.items():
+        for item in getattr(record, field):
+            line = checker.item_line(item)
+            if item.id in seen:
+                checker.error(line, f"item id {item.id} repeats line {seen[item.id]}")
+            else:
+                seen[item.id] = line
+            if item_kind == "event" and not item.date:
+                checker.error(line, f"an event needs a date: '- YYYY-MM-DD: text' (section {heading})")
+            if item_kind == "relationship" and not item.target:
+                checker.error(line, f"a relationship needs a target: '- relation [[Target]]' (section {heading})")
+            for key in ("created", "updated", "expires"):
+                value = getattr(item, key)
+                if value and not _TIMESTAMP.match(value):
+                    checker.error(line, f"item {key} must be an ISO 8601 date or time, not {value!r}")
+
+
+def validate_repo(repo: MemoryRepo, paths: list[str] | None = None) -> list[Problem]:
+    """Every problem in the working tree (hand edits included), sorted by file and line.
+
+    ``paths`` limits the check to those files (default: every record file, ``repo.paths()``);
+    cross-file rules (unique ids, dangling links) then only see those files.
+    """
+    problems: list[Problem] = []
+    try:
+        RepoConfig.load(repo.root)
+    except RecordParseError as exc:
+        problems.append(Problem(CONFIG_FILE, exc.line or 1, exc.message))
+    first_seen: dict[str, str] = {}
+    entities: dict[tuple[str, str | None], set[str]] = {}
+    links: list[tuple[str, int, Record, Item]] = []
+    for path in repo.paths() if paths is None else paths:
+        try:
+            text = (repo.root / path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(path, 1, f"not UTF-8 text ({exc.reason})"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(path, 1, f"cannot read: {exc.strerror}"))
+            continue
+        record, checker = _check(path, text)
+        problems.extend(checker.problems)
+        if record is None:
+            continue
+        if record.id in first_seen:
+            problems.append(Problem(path, checker.key_line("id"),
+                                    f"id {record.id} is also used by {first_seen[record.id]}"))
+        else:
+            first_seen[record.id] = path
+        if isinstance(record, EntityRecord):
+            names = entities.setdefault((record.namespace, record.user), set())
+            names.update(" ".join(n.split()).casefold() for n in [record.name, *record.aliases])
+            links.extend((path, checker.item_line(i), record, i) for i in record.relationships if i.target)
+    for path, line, record, item in links:
+        known = entities.get((record.namespace, record.user), set())
+        if " ".join((item.target or "").split()).casefold() not in known:
+            problems.append(Problem(path, line, f"[[{item.target}]] names no entity in namespace "
+                                    f"{record.namespace!r} (the link dangles)", "warning"))
+    return sorted(problems, key=lambda p: (p.path, p.line, p.message))
