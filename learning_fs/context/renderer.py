@@ -53,7 +53,7 @@ class ContextRenderer:
 
     def __init__(self, repo: MemoryRepo | str | os.PathLike[str] | None = None,
                  package_dir: str | os.PathLike[str] | None = None) -> None:
-        root = getattr(repo, "root", repo)
+        root = _root(repo)
         self.override_dir = Path(root) / TEMPLATES_FOLDER if root is not None else None
         self.package_dir = Path(package_dir) if package_dir else package_templates_dir()
         self._package_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.package_dir)), **_OPTIONS)
@@ -65,7 +65,7 @@ class ContextRenderer:
     @classmethod
     def for_repo(cls, repo: MemoryRepo | str | os.PathLike[str] | None) -> ContextRenderer:
         """One shared renderer per repository (compiled templates are reused by every store)."""
-        root = getattr(repo, "root", repo)
+        root = _root(repo)
         key = str(Path(root).resolve()) if root is not None else ""
         renderer = _shared.get(key)
         if renderer is None:
@@ -133,6 +133,15 @@ class ContextRenderer:
 
 
 _shared: dict[str, ContextRenderer] = {}
+
+
+def _root(repo: MemoryRepo | str | os.PathLike[str] | None) -> Path | None:
+    """The repository's folder from a MemoryRepo or a path (a ``Path`` has a ``.root`` too: "/")."""
+    if repo is None:
+        return None
+    if isinstance(repo, (str, os.PathLike)):
+        return Path(repo)
+    return Path(repo.root)
 
 
 def _check_name(name: str) -> None:

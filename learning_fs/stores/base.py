@@ -39,6 +39,23 @@ class ToolError(Exception):
     """A tool refused its arguments; the message goes back to the model so it can correct itself."""
 
 
+def store_tool(function: Callable[..., str]) -> Callable[..., str]:
+    """Mark a store tool: a refusal (:class:`ToolError`) becomes an ``"Error: …"`` result, not an exception.
+
+    The model reads the text and can correct itself; code calling the tool directly gets the
+    same answer the model would, and nothing is written.
+    """
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> str:
+        try:
+            return function(*args, **kwargs)
+        except ToolError as exc:
+            return f"Error: {exc}."
+
+    return guarded
+
+
 class BaseStore:
     """Plumbing for the built-in stores; subclasses add recall, tools and their prompt data."""
 

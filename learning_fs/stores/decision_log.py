@@ -19,7 +19,7 @@ from learning_fs.format.items import Item
 from learning_fs.format.layout import FOLDERS, namespace_segment
 from learning_fs.format.records import DecisionRecord
 from learning_fs.search import Searcher, visible_to
-from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, transcript
+from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ class DecisionLogStore(BaseStore):
                      searcher: Searcher | None = None, repo: MemoryRepo | None = None, **_: Any) -> Callable[..., str]:
         store = self
 
+        @store_tool
         def search_decisions(query: str, limit: int = 5) -> str:
             """Search decisions made earlier, with their reasoning and outcomes.
 
@@ -119,6 +120,7 @@ class DecisionLogStore(BaseStore):
         store = self
         space = self.namespace_for(namespace)
 
+        @store_tool
         def log_decision(decision: str, reasoning: str, alternatives: list[str] | None = None,
                          confidence: float | None = None) -> str:
             """Record a significant decision you made, so its outcome can be judged and learned from.
@@ -144,6 +146,7 @@ class DecisionLogStore(BaseStore):
             active.save([record], summary=one_line(f"Decide: {text}"))
             return f"Logged decision {record.id}."
 
+        @store_tool
         def record_outcome(decision_id: str, outcome: str, quality: Quality = "unknown") -> str:
             """Record how an earlier decision turned out.
 

@@ -20,7 +20,7 @@ from learning_fs.format.items import Item
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import EntityRecord, now
 from learning_fs.search import Searcher, visible_to
-from learning_fs.stores.base import BaseStore, ToolError, one_line, transcript
+from learning_fs.stores.base import BaseStore, ToolError, one_line, store_tool, transcript
 from learning_fs.stores.protocol import StoreConfig
 
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ class EntityMemoryStore(BaseStore):
                      searcher: Searcher | None = None, repo: MemoryRepo | None = None, **_: Any) -> Callable[..., str]:
         store = self
 
+        @store_tool
         def search_entities(query: str, limit: int = 5) -> str:
             """Search the people, organisations, projects and other entities you know about.
 
@@ -124,6 +125,7 @@ class EntityMemoryStore(BaseStore):
         def item(kind: str, text: str, **fields: Any) -> Item:
             return Item(id=new_id(kind), text=" ".join(text.split()), created=now(), session=session_id, **fields)
 
+        @store_tool
         def create_entity(name: str, entity_type: str = "thing", description: str | None = None,
                           aliases: list[str] | None = None) -> str:
             """Create an entity (a person, organisation, project, place, product…), or update its details.
@@ -142,6 +144,7 @@ class EntityMemoryStore(BaseStore):
             active.save([record], summary=one_line(f"Record entity {record.name}"))
             return f"Saved entity {record.name} ({record.id})."
 
+        @store_tool
         def add_fact(entity: str, fact: str, supersedes: str | None = None) -> str:
             """Record a lasting fact about an entity; name the old fact it replaces if it contradicts one.
 
@@ -168,6 +171,7 @@ class EntityMemoryStore(BaseStore):
             replaced = f"; supersedes {', '.join(f.id for f in old)}" if old else ""
             return f"Saved fact {new.id} about {record.name}{replaced}."
 
+        @store_tool
         def add_event(entity: str, event: str, date: str | None = None) -> str:
             """Record something that happened to or with an entity, with its date.
 
@@ -186,6 +190,7 @@ class EntityMemoryStore(BaseStore):
             active.save([record], summary=one_line(f"{record.name}: {new.date} {new.text}"))
             return f"Saved event {new.id} for {record.name}."
 
+        @store_tool
         def add_relationship(entity: str, relation: str, target: str, description: str | None = None) -> str:
             """Link two entities, e.g. ("Alice", "works_at", "Acme"); both entities record the link.
 
@@ -209,11 +214,11 @@ class EntityMemoryStore(BaseStore):
             return f"Linked {source.name} -{label}-> {other.name} (both ends)."
 
         tools: list[Callable[..., str]] = [self._search_tool(user_id=user_id, namespace=namespace, **ctx)]
-        for enabled, tool in ((config.enable_create_entity, create_entity), (config.enable_add_fact, add_fact),
+        for enabled, function in ((config.enable_create_entity, create_entity), (config.enable_add_fact, add_fact),
                               (config.enable_add_event, add_event),
                               (config.enable_add_relationship, add_relationship)):
             if enabled:
-                tools.append(tool)
+                tools.append(function)
         return tools
 
     def lookup(self, writer: Any, name: str, namespace: str, user_id: str | None,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import LearningRecord
 from learning_fs.search import Searcher, visible_to
-from learning_fs.stores.base import BaseStore, one_line, transcript
+from learning_fs.stores.base import BaseStore, one_line, store_tool, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ class LearnedKnowledgeStore(BaseStore):
                      searcher: Searcher | None = None, repo: MemoryRepo | None = None, **_: Any) -> Callable[..., str]:
         store = self
 
+        @store_tool
         def search_learnings(query: str, limit: int = 5) -> str:
             """Search what you learned in earlier conversations; do this before answering or saving.
 
@@ -97,6 +98,7 @@ class LearnedKnowledgeStore(BaseStore):
         store = self
         space = self.namespace_for(namespace)
 
+        @store_tool
         def save_learning(title: str, learning: str, context: str | None = None,
                           tags: list[str] | None = None) -> str:
             """Save a reusable insight: specific, actionable, and useful beyond this conversation.

@@ -18,7 +18,7 @@ from learning_fs.format.items import Item
 from learning_fs.format.layout import SESSIONS_FOLDER
 from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE, SessionRecord, now
 from learning_fs.format.slugs import safe_segment, shard_of
-from learning_fs.stores.base import BaseStore, cached_user_folder, one_line
+from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool
 from learning_fs.stores.protocol import LearningMode, StoreConfig
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ class SessionContextStore(BaseStore):
             active.save([record], summary=one_line(f"Update session {session_id}: " + ", ".join(changed)))
             return "Updated session context: " + ", ".join(changed) + "."
 
+        @store_tool
         def update_session_context(summary: str) -> str:
             """Replace the session summary with one that covers the whole session so far.
 
@@ -105,6 +106,7 @@ class SessionContextStore(BaseStore):
             """
             return update(summary)
 
+        @store_tool
         def update_session_context_with_plan(summary: str | None = None, goal: str | None = None,
                                              plan: list[str] | None = None, completed_steps: list[int] | None = None,
                                              progress: list[str] | None = None) -> str:

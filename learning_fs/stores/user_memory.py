@@ -21,7 +21,7 @@ from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
 from learning_fs.format.records import MemoriesRecord, now
 from learning_fs.search.scoring import bm25_scores, tokenize
-from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, transcript
+from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, transcript
 from learning_fs.stores.protocol import StoreConfig
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ class UserMemoryStore(BaseStore):
         def find(record: MemoriesRecord, memory_id: str) -> Item | None:
             return next((item for item in record.memories if item.id == memory_id.strip() and item.active), None)
 
+        @store_tool
         def add_memory(memory: str) -> str:
             """Remember an observation about the user that will matter in future conversations.
 
@@ -146,6 +147,7 @@ class UserMemoryStore(BaseStore):
             active.save([record], summary=one_line(f"Remember about {user_id}: {text}"))
             return f"Remembered ({item.id})."
 
+        @store_tool
         def update_memory(memory_id: str, memory: str) -> str:
             """Correct or refine a memory about the user (keeps its id).
 
@@ -166,6 +168,7 @@ class UserMemoryStore(BaseStore):
             active.save([record], summary=one_line(f"Update memory about {user_id}: {text}"))
             return f"Updated ({item.id})."
 
+        @store_tool
         def delete_memory(memory_id: str) -> str:
             """Forget a memory about the user that is wrong or no longer true (git history keeps it).
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from learning_fs.errors import RecordParseError
 from learning_fs.format.records import USER_NAMESPACE, ProfileRecord
-from learning_fs.stores.base import BaseStore, cached_user_folder, one_line
+from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool
 from learning_fs.stores.profile_schema import UserProfile
 from learning_fs.stores.protocol import StoreConfig
 
@@ -80,6 +80,7 @@ class UserProfileStore(BaseStore):
     def write_tools(self, *, user_id: str | None = None, writer: Any = None, **_: Any) -> list[Callable[..., str]]:
         store = self
 
+        @store_tool
         def update_user_profile(**changes: Any) -> str:
             unknown = sorted(set(changes) - set(store.descriptions))
             if unknown:
