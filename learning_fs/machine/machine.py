@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -23,10 +22,11 @@ from typing import Any
 
 from learning_fs.context import estimate_tokens, fit
 from learning_fs.extract import ChatModel, OpenAIChat
-from learning_fs.format.layout import is_private_path, user_folder
-from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE, Record
+from learning_fs.format.records import GLOBAL_NAMESPACE
 from learning_fs.machine.background import BackgroundWorker
 from learning_fs.machine.modes import EXTRACTING_MODES, PAUSING_MODES, LearningMode, validate_mode
+from learning_fs.machine.privacy import scrub_private
+from learning_fs.machine.tools import bind_tool, is_read_only
 from learning_fs.machine.writer import BufferedWriter, RecordWriter
 from learning_fs.repo import MemoryRepo
 from learning_fs.stores.protocol import StoreConfig, call_with_context
@@ -38,7 +38,8 @@ SLOTS: tuple[str, ...] = (
 )
 """Built-in stores, in the order their blocks appear in the context (what to keep when it is tight)."""
 
-DEFAULT_SLOTS = ("user_profile", "user_memory")  # what ``learning=True`` turns on
+DEFAULT_SLOTS = ("user_profile", "user_memory")
+READ_ONLY_PREFIXES = ("search_", "get_", "list_", "find_")  # what ``learning=True`` turns on
 DEFAULT_REPO_ENV = "LEARNING_FS_REPO"
 DEFAULT_REPO_DIR = "memory_repo"
 
@@ -279,7 +280,7 @@ class LearningMachine:
                     log.error("%s: tool %r clashes with %s's tool of that name; left out", slot.name, name, seen[name])
                     continue
                 seen[name] = slot.name
-                tools.append(_bind_tool(tool, slot, user_id))
+                tools.append(bind_tool(tool, slot, user_id))
         return tools
 
     def tool_stores(self, user_id: str | None = None, session_id: str | None = None) -> dict[str, StoreSlot]:
@@ -298,10 +299,12 @@ class LearningMachine:
             "to personalise your answer and do not mention the blocks themselves.",
         ]
         by_store: dict[str, list[str]] = {}
+        writes = False
         for tool in self.get_tools(user_id, session_id) if tools is None else tools:
             store = getattr(tool, "learning_store", None)
             if store:
                 by_store.setdefault(store, []).append(tool.__name__)
+                writes = writes or not is_read_only(tool)
         automatic = [slot.name for slot in self._slots if slot.extracts]
         if automatic:
             lines.append(f"- Learned automatically after each reply (nothing for you to save): {', '.join(automatic)}.")
@@ -319,7 +322,7 @@ class LearningMachine:
             if isinstance(text, str) and text.strip():
                 line += " " + " ".join(text.split())
             lines.append(line)
-        if by_store:
+        if writes:
             lines.append(
                 "Save only what is specific, lasting and useful later; search before saving so you do not "
                 "save the same thing twice. Most conversations need no save at all."
@@ -451,60 +454,6 @@ def last_user_message(messages: Sequence[Mapping[str, Any]]) -> str | None:
             if isinstance(content, list):  # content parts: keep the text ones
                 return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping)).strip() or None
     return None
-
-
-def scrub_private(data: Any, user_id: str | None, store: str = "?") -> Any:
-    """``data`` without records (or search hits) private to anyone but ``user_id``.
-
-    Stores already filter by user; this is the fence behind them, so a bug in one store (or a
-    hand-moved file) cannot show one user's private memory to another.
-    """
-    if _private_to_other(data, user_id):
-        log.error("%s: recall returned a record private to another user; dropped", store)
-        return None
-    if isinstance(data, list):
-        return [scrub_private(item, user_id, store) for item in data if not _dropped(item, user_id, store)]
-    if isinstance(data, tuple) and not hasattr(data, "_fields"):
-        return tuple(scrub_private(item, user_id, store) for item in data if not _dropped(item, user_id, store))
-    if isinstance(data, dict):
-        return {k: scrub_private(v, user_id, store) for k, v in data.items() if not _dropped(v, user_id, store)}
-    return data
-
-
-def _dropped(item: Any, user_id: str | None, store: str) -> bool:
-    if _private_to_other(item, user_id):
-        log.error("%s: recall returned a record private to another user; dropped", store)
-        return True
-    return False
-
-
-def _private_to_other(item: Any, user_id: str | None) -> bool:
-    if isinstance(item, Record) and item.namespace == USER_NAMESPACE and item.user != user_id:
-        return True
-    path = getattr(item, "path", None)
-    if isinstance(path, str) and is_private_path(path):
-        return not user_id or not path.startswith(user_folder(user_id) + "/")
-    return False
-
-
-def _bind_tool(tool: Callable[..., Any], slot: StoreSlot, user_id: str | None) -> Callable[..., Any]:
-    """The store's tool, tagged with its store and mode; results private to others are removed."""
-    if inspect.iscoroutinefunction(tool):
-        @functools.wraps(tool)
-        async def async_tool(*args: Any, **kwargs: Any) -> Any:
-            return scrub_private(await tool(*args, **kwargs), user_id, slot.name)
-
-        bound: Any = async_tool
-    else:
-        @functools.wraps(tool)
-        def sync_tool(*args: Any, **kwargs: Any) -> Any:
-            return scrub_private(tool(*args, **kwargs), user_id, slot.name)
-
-        bound = sync_tool
-    bound.learning_store = slot.name
-    bound.learning_mode = slot.mode
-    bound.requires_confirmation = slot.pauses
-    return bound
 
 
 def _log_flush(slot: StoreSlot, writer: BufferedWriter) -> None:

@@ -151,7 +151,7 @@ def test_get_tools_are_plain_callables_that_work_without_a_model(repo: MemoryRep
     tools = {tool.__name__: tool for tool in machine.get_tools(user_id="alice", session_id="s1")}
     assert {"add_memory", "update_memory", "delete_memory", "update_user_profile"} <= set(tools)
     assert tools["add_memory"].learning_store == "user_memory"
-    assert tools["add_memory"].requires_confirmation is False
+    assert tools["add_memory"].requires_confirmation is False and tools["add_memory"].read_only is False
     before = head(repo)
 
     assert tools["add_memory"](memory="Prefers tea over coffee").startswith("Remembered")
