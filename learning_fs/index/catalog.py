@@ -1,0 +1,298 @@
+"""The index's own SQLite file: what is indexed, in which partition, and the BM25 text index.
+
+It is the source of truth for *what* the index holds; Chroma only holds vectors. A vector is
+returned by a search only if this catalog agrees (same entry, same partition, chunk still
+exists), so an interrupted write can leave an unused vector behind but never a wrong hit, and
+``entries_for_verify`` (path, blob) reflects exactly what searches can return.
+
+The FTS5 table is an external-content index over ``entries`` kept in step by triggers; its
+``part`` column holds the partition number as a token, so a partition filter is part of the
+MATCH expression (FTS5 intersects posting lists) instead of a row-by-row check afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from learning_fs.index.chunking import Span
+from learning_fs.index.partitions import PartitionKey
+from learning_fs.index.types import Metadata
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS partitions (
+    pid INTEGER PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    user TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    UNIQUE (namespace, user, active)
+);
+CREATE TABLE IF NOT EXISTS entries (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    pid INTEGER NOT NULL REFERENCES partitions (pid),
+    part TEXT NOT NULL,          -- str(pid): the partition token the FTS index sees
+    kind TEXT NOT NULL,
+    path TEXT NOT NULL,
+    blob TEXT NOT NULL,
+    digest TEXT NOT NULL,        -- what the vectors were computed from (text + embedder + chunking)
+    chunks TEXT NOT NULL,        -- JSON [[start, end], ...] into body
+    nchunks INTEGER NOT NULL,    -- len(chunks): vectors this entry has in its partition
+    metadata TEXT NOT NULL,      -- JSON
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_path ON entries (path);
+CREATE INDEX IF NOT EXISTS entries_pid_kind ON entries (pid, kind, nchunks);
+-- Vectors and entries per (partition, kind): sizes the over-fetch of a kind-filtered dense query.
+CREATE TABLE IF NOT EXISTS partition_kinds (
+    pid INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    vectors INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    PRIMARY KEY (pid, kind)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
+    part, body, content='entries', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS entries_ai AFTER INSERT ON entries BEGIN
+    INSERT INTO fts (rowid, part, body) VALUES (new.rowid, new.part, new.body);
+    INSERT INTO partition_kinds (pid, kind, vectors, entries) VALUES (new.pid, new.kind, new.nchunks, 1)
+        ON CONFLICT (pid, kind) DO UPDATE SET vectors = vectors + excluded.vectors, entries = entries + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS entries_ad AFTER DELETE ON entries BEGIN
+    INSERT INTO fts (fts, rowid, part, body) VALUES ('delete', old.rowid, old.part, old.body);
+    UPDATE partition_kinds SET vectors = vectors - old.nchunks, entries = entries - 1
+        WHERE pid = old.pid AND kind = old.kind;
+END;
+CREATE TRIGGER IF NOT EXISTS entries_au AFTER UPDATE ON entries BEGIN
+    INSERT INTO fts (fts, rowid, part, body) VALUES ('delete', old.rowid, old.part, old.body);
+    INSERT INTO fts (rowid, part, body) VALUES (new.rowid, new.part, new.body);
+    UPDATE partition_kinds SET vectors = vectors - old.nchunks, entries = entries - 1
+        WHERE pid = old.pid AND kind = old.kind;
+    INSERT INTO partition_kinds (pid, kind, vectors, entries) VALUES (new.pid, new.kind, new.nchunks, 1)
+        ON CONFLICT (pid, kind) DO UPDATE SET vectors = vectors + excluded.vectors, entries = entries + 1;
+END;
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One indexed entry as the catalog knows it."""
+
+    id: str
+    pid: int
+    kind: str
+    path: str
+    blob: str
+    digest: str
+    chunks: list[Span]
+    metadata: Metadata
+    body: str
+
+
+class Catalog:
+    """A thread-safe wrapper around one SQLite connection (searches run lexical work in a thread)."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # derived data: a lost tail is re-synced
+            self._conn.executescript(_SCHEMA)
+            # BM25 over the body only: the partition token must not add to the score.
+            self._conn.execute("INSERT INTO fts (fts, rank) VALUES ('rank', 'bm25(0.0, 1.0)')")
+        self._partitions: dict[int, PartitionKey] = {}
+        self._pids: dict[PartitionKey, int] = {}
+        self._load_partitions()
+
+    def close(self) -> None:
+        """Close the connection (the object is unusable afterwards)."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on error."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        """Run a read query under the lock."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # -- key/value -------------------------------------------------------------------------
+
+    def get_value(self, table: str, key: str) -> str | None:
+        rows = self.query(f"SELECT value FROM {_kv(table)} WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_value(self, table: str, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(f"INSERT OR REPLACE INTO {_kv(table)} (key, value) VALUES (?, ?)", (key, value))
+
+    # -- partitions --------------------------------------------------------------------------
+
+    def _load_partitions(self) -> None:
+        for pid, namespace, user, active in self.query("SELECT pid, namespace, user, active FROM partitions"):
+            key = PartitionKey(namespace, user, bool(active))
+            self._partitions[pid] = key
+            self._pids[key] = pid
+
+    def partitions(self) -> dict[PartitionKey, int]:
+        """Every partition that exists (it may be empty), with its number."""
+        with self._lock:
+            return dict(self._pids)
+
+    def partition_key(self, pid: int) -> PartitionKey:
+        with self._lock:
+            return self._partitions[pid]
+
+    def pid_for(self, key: PartitionKey) -> int:
+        """The partition's number, creating the partition if needed."""
+        with self._lock:
+            if key not in self._pids:
+                with self.transaction() as conn:
+                    cursor = conn.execute(
+                        "INSERT INTO partitions (namespace, user, active) VALUES (?, ?, ?)",
+                        (key.namespace, key.user, int(key.active)),
+                    )
+                pid = int(cursor.lastrowid or 0)
+                self._partitions[pid] = key
+                self._pids[key] = pid
+            return self._pids[key]
+
+    # -- entries -----------------------------------------------------------------------------
+
+    def entries(self, ids: Iterable[str], with_body: bool = False) -> dict[str, Entry]:
+        """The catalog's entries for ``ids`` (missing ids are simply absent)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Entry] = {}
+        body = "body" if with_body else "''"
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            rows = self.query(
+                f"SELECT id, pid, kind, path, blob, digest, chunks, metadata, {body} FROM entries "
+                f"WHERE id IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+            for row in rows:
+                found[row[0]] = Entry(
+                    id=row[0],
+                    pid=row[1],
+                    kind=row[2],
+                    path=row[3],
+                    blob=row[4],
+                    digest=row[5],
+                    chunks=[Span(s, e) for s, e in json.loads(row[6])],
+                    metadata=json.loads(row[7]),
+                    body=row[8],
+                )
+        return found
+
+    def write_entries(self, entries: Sequence[Entry]) -> None:
+        """Insert or replace entries (the triggers keep the FTS index in step)."""
+        with self.transaction() as conn:
+            for entry in entries:
+                row = (
+                    entry.pid,
+                    str(entry.pid),
+                    entry.kind,
+                    entry.path,
+                    entry.blob,
+                    entry.digest,
+                    json.dumps([[s.start, s.end] for s in entry.chunks]),
+                    len(entry.chunks),
+                    json.dumps(entry.metadata, sort_keys=True),
+                    entry.body,
+                    entry.id,
+                )
+                updated = conn.execute(
+                    "UPDATE entries SET pid=?, part=?, kind=?, path=?, blob=?, digest=?, chunks=?, nchunks=?, "
+                    "metadata=?, body=? WHERE id=?",
+                    row,
+                ).rowcount
+                if not updated:
+                    conn.execute(
+                        "INSERT INTO entries (pid, part, kind, path, blob, digest, chunks, nchunks, metadata, body, id)"
+                        " "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        row,
+                    )
+
+    def ids_for_paths(self, paths: Iterable[str]) -> list[tuple[str, int, int]]:
+        """(id, pid, number of chunks) of every entry whose path is in ``paths``."""
+        wanted = list(dict.fromkeys(paths))
+        found: list[tuple[str, int, int]] = []
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            found += self.query(
+                f"SELECT id, pid, nchunks FROM entries WHERE path IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+        return found
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        with self.transaction() as conn:
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                conn.execute(f"DELETE FROM entries WHERE id IN ({','.join('?' * len(batch))})", batch)
+
+    def kind_counts(self, pids: Collection[int]) -> dict[int, dict[str, tuple[int, int]]]:
+        """(vectors, entries) per kind for each of ``pids``: a lookup in a small table."""
+        counts: dict[int, dict[str, tuple[int, int]]] = {pid: {} for pid in pids}
+        rows = self.query(
+            f"SELECT pid, kind, vectors, entries FROM partition_kinds WHERE pid IN ({','.join('?' * len(pids))})",
+            list(pids),
+        )
+        for pid, kind, vectors, entries in rows:
+            counts[pid][kind] = (vectors, entries)
+        return counts
+
+    def verify_rows(self) -> Iterator[tuple[str, str]]:
+        """(path, blob) of every entry, ordered by path, read in pages so the lock is not held long."""
+        last = ("", "")
+        while True:
+            rows = self.query(
+                "SELECT path, id, blob FROM entries WHERE (path, id) > (?, ?) ORDER BY path, id LIMIT 1000", last
+            )
+            yield from ((path, blob) for path, _, blob in rows)
+            if len(rows) < 1000:
+                return
+            last = (rows[-1][0], rows[-1][1])
+
+    def count(self) -> int:
+        return int(self.query("SELECT COUNT(*) FROM entries")[0][0])
+
+    def clear(self) -> None:
+        """Forget every entry and partition (state and config stay)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM entries")
+            conn.execute("DELETE FROM partitions")
+            conn.execute("DELETE FROM partition_kinds")
+            conn.execute("INSERT INTO fts (fts) VALUES ('rebuild')")
+        with self._lock:
+            self._partitions.clear()
+            self._pids.clear()
+
+
+def _kv(table: str) -> str:
+    if table not in ("config", "state"):
+        raise ValueError(f"unknown key/value table {table!r}")
+    return table

@@ -1,0 +1,375 @@
+"""SearchIndex: hybrid (dense + BM25) search over entries, partitioned by namespace, owner and status.
+
+Layout of an index directory::
+
+    catalog.sqlite3   entries, partitions, BM25 (FTS5), small state values   (catalog.py)
+    chroma/           Chroma PersistentClient, one collection per partition  (dense.py)
+
+A search picks the partitions it may read (partitions.py: the privacy rule), runs the BM25
+query in a worker thread while the query is embedded, queries each partition's collection
+unfiltered, keeps only vectors the catalog vouches for, and fuses the two rankings by
+reciprocal rank (fusion.py). Everything here is derived from the memory repository and can be
+rebuilt; nothing reads git.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from learning_fs.index.catalog import SCHEMA_VERSION, Catalog, Entry
+from learning_fs.index.chunking import CHUNK_OVERLAP, CHUNK_TOKENS, chunk_spans
+from learning_fs.index.dense import (
+    MAX_FETCH,
+    OVERFETCH_MIN_SHARE,
+    VectorStore,
+    chunk_id,
+    persistent_client,
+    split_chunk_id,
+)
+from learning_fs.index.embeddings import Embedder, default_embedder
+from learning_fs.index.errors import IndexMismatchError
+from learning_fs.index.fusion import RRF_K, reciprocal_rank_fusion
+from learning_fs.index.lexical import lexical_search, query_terms
+from learning_fs.index.partitions import partition_of, visible_partitions
+from learning_fs.index.snippets import best_chunk, make_snippet
+from learning_fs.index.types import USER_NAMESPACE, Hit, IndexDoc, SearchMode
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+CATALOG_FILE = "catalog.sqlite3"
+CHROMA_DIR = "chroma"
+#: Candidates taken from each ranking before fusion (at least; 3 x k when k is larger).
+FUSION_DEPTH = 50
+#: Entries embedded and written per step of a bulk upsert (bounds memory, keeps transactions short).
+UPSERT_BATCH = 256
+
+
+class SearchIndex:
+    """A rebuildable search index in one directory. Open it with :meth:`open`."""
+
+    def __init__(self, catalog: Catalog, vectors: VectorStore, embedder: Embedder) -> None:
+        self._catalog = catalog
+        self._vectors = vectors
+        self.embedder = embedder
+        self._lexical_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lfs-lexical")
+
+    @classmethod
+    def open(
+        cls, directory: str | Path, embedder: Embedder | None = None, client: ClientAPI | None = None
+    ) -> SearchIndex:
+        """Open (or create) the index in ``directory``.
+
+        ``embedder`` defaults to the offline MiniLM; ``client`` defaults to a Chroma
+        ``PersistentClient`` in ``directory/chroma`` (pass a ``chromadb.HttpClient`` to keep the
+        vectors on a server; the catalog stays in ``directory``). An index remembers the embedder
+        it was built with and refuses another one unless it is empty.
+        """
+        root = Path(directory)
+        root.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(root / CATALOG_FILE)
+        try:
+            embedder = embedder or default_embedder()
+            switched = _check_config(catalog, embedder)
+            uid = catalog.get_value("config", "uid")
+            if uid is None:
+                uid = uuid.uuid4().hex[:12]
+                catalog.set_value("config", "uid", uid)
+            chroma = client if client is not None else persistent_client(root / CHROMA_DIR)
+            vectors = VectorStore(chroma, uid)
+            if switched:  # an empty index changing embedder: old collections have the old size
+                vectors.drop()
+                catalog.clear()
+        except BaseException:
+            catalog.close()
+            raise
+        return cls(catalog, vectors, embedder)
+
+    def close(self) -> None:
+        """Release the catalog connection and worker threads."""
+        self._lexical_pool.shutdown(wait=True)
+        self._vectors.close()
+        self._catalog.close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def upsert(self, docs: Iterable[IndexDoc]) -> int:
+        """Add or replace entries by id; return how many had to be (re-)embedded.
+
+        An entry whose text is unchanged is not embedded again, even when its metadata changed
+        (a status change moves its vectors to another partition). The last of several docs with
+        the same id wins.
+        """
+        latest = {doc.id: doc for doc in docs}
+        for doc in latest.values():
+            doc.validate()
+        ordered = list(latest.values())
+        embedded = 0
+        for start in range(0, len(ordered), UPSERT_BATCH):
+            embedded += self._upsert_batch(ordered[start : start + UPSERT_BATCH])
+        return embedded
+
+    def _upsert_batch(self, docs: list[IndexDoc]) -> int:
+        old = self._catalog.entries(doc.id for doc in docs)
+        new: list[Entry] = []
+        to_embed: list[tuple[Entry, str]] = []  # (entry, chunk text) for every chunk to embed
+        moved: list[tuple[Entry, Entry]] = []  # (old, new) with unchanged text in another partition
+        for doc in docs:
+            spans = chunk_spans(doc.text)
+            entry = Entry(
+                id=doc.id,
+                pid=self._catalog.pid_for(partition_of(doc.metadata)),
+                kind=str(doc.metadata["kind"]),
+                path=str(doc.metadata["path"]),
+                blob=str(doc.metadata["blob"]),
+                digest=self._digest(doc.text),
+                chunks=spans,
+                metadata=dict(doc.metadata),
+                body=doc.text,
+            )
+            new.append(entry)
+            previous = old.get(doc.id)
+            if previous is None or previous.digest != entry.digest:
+                to_embed += [(entry, doc.text[s.start : s.end]) for s in spans]
+            elif previous.pid != entry.pid:
+                moved.append((previous, entry))
+            elif previous.kind != entry.kind:
+                moved.append((previous, entry))  # same partition: re-written with the new kind
+        vectors = self.embedder.embed([text for _, text in to_embed]) if to_embed else None
+        writes: dict[int, tuple[list[str], list[np.ndarray], list[dict[str, str | int]]]] = {}
+
+        def add(entry: Entry, chunk: int, vector: np.ndarray) -> None:
+            ids, vecs, metas = writes.setdefault(entry.pid, ([], [], []))
+            ids.append(chunk_id(entry.id, chunk))
+            vecs.append(vector)
+            metas.append({"entry": entry.id, "chunk": chunk, "kind": entry.kind})
+
+        chunk_of: dict[str, int] = {}
+        for row, (entry, _) in enumerate(to_embed):
+            chunk = chunk_of.get(entry.id, 0)
+            chunk_of[entry.id] = chunk + 1
+            assert vectors is not None
+            add(entry, chunk, vectors[row])
+        for previous, entry in moved:
+            stored = self._vectors.vectors(
+                previous.pid, [chunk_id(previous.id, i) for i in range(len(previous.chunks))]
+            )
+            if len(stored) != len(entry.chunks):  # vectors lost (interrupted write): embed again
+                fresh = self.embedder.embed([entry.body[s.start : s.end] for s in entry.chunks])
+                stored = {chunk_id(entry.id, i): fresh[i] for i in range(len(entry.chunks))}
+                chunk_of[entry.id] = len(entry.chunks)
+            for i in range(len(entry.chunks)):
+                add(entry, i, stored[chunk_id(entry.id, i)])
+        for pid, (ids, vecs, metas) in writes.items():
+            self._vectors.upsert(pid, ids, np.stack(vecs), metas)
+        self._catalog.write_entries(new)
+        # Only now drop what the catalog no longer points at: an interruption above leaves
+        # vectors the catalog does not vouch for (never returned), not entries without vectors.
+        new_by_id = {entry.id: entry for entry in new}
+        for previous in old.values():
+            current = new_by_id[previous.id]
+            keep = len(current.chunks) if current.pid == previous.pid else 0
+            stale = [chunk_id(previous.id, i) for i in range(keep, len(previous.chunks))]
+            self._vectors.delete(previous.pid, stale)
+        return len(chunk_of)
+
+    def _digest(self, text: str) -> str:
+        recipe = f"{self.embedder.name}\0{CHUNK_TOKENS}\0{CHUNK_OVERLAP}\0"
+        return hashlib.sha256((recipe + text).encode()).hexdigest()[:32]
+
+    def delete_paths(self, paths: Iterable[str]) -> int:
+        """Remove every entry whose metadata ``path`` is in ``paths``; return how many."""
+        found = self._catalog.ids_for_paths(paths)
+        self._catalog.delete_ids([entry_id for entry_id, _, _ in found])
+        by_pid: dict[int, list[str]] = {}
+        for entry_id, pid, chunks in found:
+            by_pid.setdefault(pid, []).extend(chunk_id(entry_id, i) for i in range(chunks))
+        for pid, ids in by_pid.items():
+            self._vectors.delete(pid, ids)
+        return len(found)
+
+    def clear(self) -> None:
+        """Remove every entry and vector (state values such as the indexed commit stay)."""
+        self._vectors.drop()
+        self._catalog.clear()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        kind: str | Sequence[str] | None = None,
+        namespace: str | Sequence[str] | None = None,
+        user: str | None = None,
+        include_inactive: bool = False,
+        mode: SearchMode = "hybrid",
+    ) -> list[Hit]:
+        """The ``k`` best entries for ``query``.
+
+        ``kind`` and ``namespace`` restrict to one value or any of several. ``user`` is who is
+        asking: it makes that user's private entries (namespace ``user``) searchable and never
+        anyone else's; without it no private entry is returned. Superseded and expired entries
+        are skipped unless ``include_inactive``.
+        """
+        if mode not in ("hybrid", "dense", "lexical"):
+            raise ValueError(f"mode must be 'hybrid', 'dense' or 'lexical', not {mode!r}")
+        if k <= 0 or not query.strip():
+            return []
+        kinds = _as_set(kind)
+        partitions = self._catalog.partitions()
+        keys = visible_partitions(partitions, _as_set(namespace), user or None, include_inactive)
+        pids = [partitions[key] for key in keys]
+        if not pids:
+            return []
+        depth = max(FUSION_DEPTH, 3 * k)
+        lexical: Future[list[tuple[str, float]]] | None = None
+        if mode != "dense":
+            lexical = self._lexical_pool.submit(lexical_search, self._catalog, query, pids, kinds, depth)
+        dense: list[tuple[str, float, int]] = []
+        if mode != "lexical":
+            dense = self._dense_search(self.embedder.embed([query])[0], pids, kinds, depth)
+        lexical_hits = lexical.result() if lexical is not None else []
+        best_chunk_of = {entry_id: chunk for entry_id, _, chunk in dense}
+        if mode == "dense":
+            ranked = [(entry_id, score) for entry_id, score, _ in dense]
+        elif mode == "lexical":
+            ranked = lexical_hits
+        else:
+            ranked = reciprocal_rank_fusion([[e for e, _, _ in dense], [e for e, _ in lexical_hits]], k=RRF_K)
+        return self._hits(ranked[:k], best_chunk_of, query, user or None)
+
+    def _dense_search(
+        self, vector: np.ndarray, pids: list[int], kinds: set[str] | None, depth: int
+    ) -> list[tuple[str, float, int]]:
+        """(entry id, cosine, best chunk) for up to ``depth`` entries, best first."""
+        plans: list[tuple[int, int, set[str] | None]] = []
+        counts = self._catalog.kind_counts(pids) if kinds is not None else {}
+        for pid in pids:
+            n_results = 2 * depth  # long entries have several chunks among the neighbours
+            if kinds is None:
+                plans.append((pid, n_results, None))
+                continue
+            per_kind = counts.get(pid, {})
+            total = sum(v for v, _ in per_kind.values())
+            wanted = sum(per_kind.get(kind, (0, 0))[0] for kind in kinds)
+            if wanted == 0:
+                continue
+            share = wanted / total
+            if share >= OVERFETCH_MIN_SHARE:  # cheap: fetch more neighbours, filter afterwards
+                plans.append((pid, min(math.ceil(n_results / share), MAX_FETCH, total), None))
+            else:  # a rare kind: Chroma's where filter is cheaper than fetching that many
+                plans.append((pid, n_results, kinds))
+        neighbours = self._vectors.search(vector, plans) if plans else []
+        best: dict[str, tuple[float, int, int]] = {}
+        for pid, cid, similarity in neighbours:
+            entry_id, chunk = split_chunk_id(cid)
+            if entry_id not in best or similarity > best[entry_id][0]:
+                best[entry_id] = (similarity, chunk, pid)
+        entries = self._catalog.entries(best)
+        results = []
+        for entry_id, (similarity, chunk, pid) in best.items():
+            entry = entries.get(entry_id)
+            # Only vectors the catalog vouches for: same partition, chunk still exists, kind fits.
+            if entry is None or entry.pid != pid or chunk >= len(entry.chunks):
+                continue
+            if kinds is not None and entry.kind not in kinds:
+                continue
+            results.append((entry_id, similarity, chunk))
+        results.sort(key=lambda r: -r[1])
+        return results[:depth]
+
+    def _hits(
+        self, ranked: list[tuple[str, float]], best_chunk_of: dict[str, int], query: str, user: str | None
+    ) -> list[Hit]:
+        entries = self._catalog.entries((entry_id for entry_id, _ in ranked), with_body=True)
+        terms = query_terms(query)
+        hits = []
+        for entry_id, score in ranked:
+            entry = entries.get(entry_id)
+            if entry is None:
+                continue
+            meta = entry.metadata
+            # Defence in depth: partitions already keep other users' private entries out.
+            if meta["namespace"] == USER_NAMESPACE and meta["user"] != user:
+                continue
+            chunk = best_chunk_of.get(entry_id)
+            span = entry.chunks[chunk] if chunk is not None else best_chunk(entry.body, entry.chunks, terms)
+            hits.append(
+                Hit(
+                    id=entry_id,
+                    record_id=str(meta["record_id"]),
+                    item_id=str(meta["item_id"]),
+                    path=entry.path,
+                    kind=entry.kind,
+                    namespace=str(meta["namespace"]),
+                    user=str(meta["user"]),
+                    score=score,
+                    snippet=make_snippet(entry.body, span, terms),
+                    metadata=meta,
+                )
+            )
+        return hits
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def entries_for_verify(self) -> Iterator[tuple[str, str]]:
+        """(path, blob) of every entry, by path: compare with the repository to find drift."""
+        return self._catalog.verify_rows()
+
+    def get_state(self, key: str) -> str | None:
+        """A small persistent value (e.g. the commit the index was synced to), or None."""
+        return self._catalog.get_value("state", key)
+
+    def set_state(self, key: str, value: str) -> None:
+        """Store a small persistent value; it survives reopening and :meth:`clear`."""
+        self._catalog.set_value("state", key, value)
+
+    def count(self) -> int:
+        """Number of entries (not chunks)."""
+        return self._catalog.count()
+
+
+def _as_set(value: str | Sequence[str] | None) -> set[str] | None:
+    if value is None:
+        return None
+    return {value} if isinstance(value, str) else set(value)
+
+
+def _check_config(catalog: Catalog, embedder: Embedder) -> bool:
+    """Refuse to mix vector spaces: an index built with one embedder cannot answer with another.
+
+    Returns True when an empty index that was set up for another embedder is switched over.
+    """
+    schema = catalog.get_value("config", "schema")
+    if schema not in (None, SCHEMA_VERSION):
+        raise IndexMismatchError(
+            f"index schema {schema} is not {SCHEMA_VERSION}: delete the index directory and rebuild"
+        )
+    recorded = (catalog.get_value("config", "embedder"), catalog.get_value("config", "dim"))
+    current = (embedder.name, str(embedder.dim))
+    if recorded != current:
+        if recorded[0] is not None and catalog.count():
+            raise IndexMismatchError(
+                f"the index was built with embedder {recorded[0]} ({recorded[1]}-d), not {current[0]} "
+                f"({current[1]}-d): open it with the same embedder, or delete the index directory and rebuild"
+            )
+        catalog.set_value("config", "schema", SCHEMA_VERSION)
+        catalog.set_value("config", "embedder", current[0])
+        catalog.set_value("config", "dim", current[1])
+        return recorded[0] is not None
+    return False
