@@ -1,0 +1,121 @@
+"""``learning-fs chat``: talk to an agent that learns, against any OpenAI-compatible model."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from learning_fs.cli._shared import State, console, pass_state
+
+if TYPE_CHECKING:
+    from learning_fs.extract import ChatModel
+
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+NO_MODEL = (
+    "No model is configured. Set OPENAI_API_KEY (OpenAI), or point --base-url / LEARNING_FS_BASE_URL at an "
+    "OpenAI-compatible server: Ollama http://localhost:11434/v1, vLLM http://localhost:8000/v1, "
+    "llama.cpp server http://localhost:8080/v1 (then name the model with --model or LEARNING_FS_MODEL)."
+)
+MODES = ("agentic", "propose", "hitl")
+
+
+def make_model(model_id: str | None, base_url: str | None) -> ChatModel:
+    """The model the chat talks to; a ``click.ClickException`` (exit 1) when none is configured."""
+    from learning_fs.extract import OpenAIChat
+
+    base_url = base_url or os.environ.get("LEARNING_FS_BASE_URL") or None
+    model_id = model_id or os.environ.get("LEARNING_FS_MODEL") or None
+    if base_url is None:
+        if not os.environ.get("OPENAI_API_KEY"):
+            raise click.ClickException(NO_MODEL)
+        return OpenAIChat(model_id or DEFAULT_OPENAI_MODEL)
+    if model_id is None:
+        raise click.ClickException(
+            f"Which model should {base_url} run? Pass --model or set LEARNING_FS_MODEL "
+            "(for Ollama, a name shown by `ollama list`)."
+        )
+    return OpenAIChat(model_id, base_url=base_url)
+
+
+@click.command("chat")
+@click.option("--user", "user_id", required=True, metavar="ID", help="Who you are (your private memories).")
+@click.option("--session", "session_id", metavar="ID", help="Continue a session (default: a new one).")
+@click.option("--model", "model_id", metavar="ID", envvar="LEARNING_FS_MODEL", show_envvar=True,
+              help=f"Model id (default with OPENAI_API_KEY: {DEFAULT_OPENAI_MODEL}).")
+@click.option("--base-url", metavar="URL", envvar="LEARNING_FS_BASE_URL", show_envvar=True,
+              help="An OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server).")
+@click.option("--knowledge", "knowledge_mode", type=click.Choice(MODES), default="agentic", show_default=True,
+              help="How the agent saves reusable learnings: itself, as proposals, or after asking you.")
+@click.option("--namespace", default="global", show_default=True, metavar="NAME",
+              help="Where shared learnings and entities go (global, a team name, or user).")
+@pass_state
+def chat(state: State, user_id: str, session_id: str | None, model_id: str | None, base_url: str | None,
+         knowledge_mode: str, namespace: str) -> None:
+    """Chat with an agent that learns about you and its work as you talk.
+
+    The agent recalls your profile, memories, the session so far, the entities and the lessons it
+    knows, answers, and learns from the turn in the background. Everything it learns is a commit
+    in the memory repository. Type /context to see what it recalled, /exit (or Ctrl-D) to leave.
+
+    \b
+    Examples:
+      OPENAI_API_KEY=... learning-fs chat --user alice
+      learning-fs chat --user alice --base-url http://localhost:11434/v1 --model qwen2.5:7b
+      learning-fs chat --user alice --session s-1 --knowledge hitl
+    """
+    from learning_fs.agent import Agent
+    from learning_fs.errors import LearningFSError
+    from learning_fs.format.ids import new_id
+    from learning_fs.machine import LearningMachine, LearningMode
+    from learning_fs.stores import (
+        EntityMemoryConfig,
+        LearnedKnowledgeConfig,
+        SessionContextConfig,
+        UserMemoryConfig,
+        UserProfileConfig,
+    )
+
+    model = make_model(model_id, base_url)
+    repo = state.open_repo()
+    session_id = session_id or new_id("session")
+    machine = LearningMachine(
+        repo, model=model, namespace=namespace, agent_id="learning-fs-chat",
+        user_profile=UserProfileConfig(), user_memory=UserMemoryConfig(), session_context=SessionContextConfig(),
+        entity_memory=EntityMemoryConfig(), learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode(knowledge_mode)),
+    )
+    agent = Agent(model=model, learning=machine, agent_id="learning-fs-chat",
+                  instructions="You are a helpful assistant. Answer concisely.")
+    out = console()
+    out.print(f"[dim]Chatting as {user_id} in session {session_id} with {model!r}. /context shows what the "
+              "agent recalled; /exit leaves.[/]")
+    try:
+        while True:
+            try:
+                message = click.prompt(click.style("you", bold=True), prompt_suffix="> ").strip()
+            except (EOFError, click.Abort):
+                break
+            if message in ("/exit", "/quit"):
+                break
+            if message == "/context":
+                machine.wait(timeout=60)  # include what the last turns taught
+                out.print(machine.build_context(user_id, session_id, "") or "(nothing recalled yet)", markup=False)
+                continue
+            if not message:
+                continue
+            try:
+                agent.print_response(message, user_id=user_id, session_id=session_id, console=out)
+            except LearningFSError as exc:  # model errors: report and keep the conversation going
+                out.print(f"[red]error:[/] {exc}", markup=True)
+    finally:
+        if machine.wait(timeout=0):
+            agent.close()
+        else:
+            out.print("[dim]Finishing what the agent learned from this conversation…[/]")
+            agent.close()
+    out.print(f"[dim]Session {session_id}. Resume with: learning-fs chat --user {user_id} --session {session_id}[/]")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(chat)
