@@ -19,6 +19,7 @@ from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import EntityRecord, now
+from learning_fs.ops.entities import inverse_relation
 from learning_fs.search import Searcher, visible_to
 from learning_fs.stores.base import BaseStore, ToolError, one_line, store_tool, transcript
 from learning_fs.stores.protocol import StoreConfig
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
 
 _ATTRIBUTE = re.compile(r"^\s*([A-Za-z][\w '-]{0,39}?)\s*:\s*(\S.*)$")
-_SYMMETRIC = {"related_to", "knows", "works_with", "colleague_of", "friend_of", "married_to", "sibling_of",
-              "partner_of", "competes_with"}
 
 
 @dataclass(kw_only=True)
@@ -209,7 +208,7 @@ class EntityMemoryStore(BaseStore):
                 return "Error: an entity cannot be related to itself."
             note = " ".join((description or "").split())
             _link(source, label, other.name, note, item)
-            _link(other, _inverse(label), source.name, note, item)
+            _link(other, inverse_relation(label), source.name, note, item)
             active.save([source, other], summary=one_line(f"{source.name} {label} {other.name}"))
             return f"Linked {source.name} -{label}-> {other.name} (both ends)."
 
@@ -276,10 +275,6 @@ def _same_attribute(old: str, new: str) -> bool:
         return False
     same_key = " ".join(a.group(1).split()).casefold() == " ".join(b.group(1).split()).casefold()
     return same_key and a.group(2).strip().casefold() != b.group(2).strip().casefold()
-
-
-def _inverse(relation: str) -> str:
-    return relation if relation in _SYMMETRIC else f"{relation} (inverse)"
 
 
 def _link(record: EntityRecord, relation: str, target: str, note: str, item: Callable[..., Item]) -> None:

@@ -28,7 +28,7 @@ def test_relationships_are_stored_on_both_ends_in_one_commit(repo: MemoryRepo) -
     assert commit_count(repo) == before + 1
     alice, acme = _entity(repo, "Alice Smith"), _entity(repo, "Acme Corp")
     assert [(r.relation, r.target, r.text) for r in alice.relationships] == [("works_at", "Acme Corp", "since 2021")]
-    assert [(r.relation, r.target) for r in acme.relationships] == [("works_at (inverse)", "Alice Smith")]
+    assert [(r.relation, r.target) for r in acme.relationships] == [("employs", "Alice Smith")]
     assert "- works_at [[Acme Corp]]" in (repo.root / alice.path).read_text()
 
 
@@ -97,7 +97,7 @@ def test_process_extracts_entities_from_the_turn(repo: MemoryRepo, fake_llm: Fak
     assert "add_relationship" in tool_names(fake_llm)
     globex = _entity(repo, "Globex")
     assert [f.status for f in globex.facts] == ["superseded", "active"]
-    assert [(r.relation, r.target) for r in globex.relationships] == [("manages (inverse)", "Dana")]
+    assert [(r.relation, r.target) for r in globex.relationships] == [("managed_by", "Dana")]
 
 
 def test_private_entities_stay_with_their_user(repo: MemoryRepo) -> None:
