@@ -19,6 +19,8 @@ from learning_fs.errors import UnsafePathError
 MAX_SLUG_LENGTH = 64
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _SEGMENT = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,126}[a-z0-9])?$")
+_HASH_LENGTH = 16  # hex digits (64 bits) that keep distinct identifiers apart
+_HASHED = re.compile(rf"-[0-9a-f]{{{_HASH_LENGTH}}}$")
 _WINDOWS_RESERVED = {
     "con", "prn", "aux", "nul",
     *(f"com{i}" for i in range(10)),
@@ -57,18 +59,20 @@ def safe_segment(identifier: str) -> str:
     """A path segment for an identifier that must stay *injective* (user ids, session ids, namespaces).
 
     An id that is already a clean slug is used as is, so ``alice`` lives in ``alice/``. Any other id
-    gets its readable slug plus a hash of the exact original, so ``Alice`` and ``alice`` or
+    gets its readable slug plus a 64-bit hash of the exact original, so ``Alice`` and ``alice`` or
     ``../alice`` never share a folder — a private memory can never be read by another user because
-    their ids happen to slug alike.
+    their ids happen to slug alike. A clean id that *looks* hashed (ends in ``-`` and 16 hex
+    digits) is hashed too, so nobody can pick the user id ``alice-<hash of "Alice">`` and land in
+    Alice's folder; 64 bits keep a deliberately crafted hash collision out of reach.
     """
     raw = str(identifier)
     if not raw:
         raise UnsafePathError("an empty identifier cannot name a folder")
     slug = slugify(raw, fallback="id")
-    if slug == raw and _SEGMENT.match(slug):
+    if slug == raw and _SEGMENT.match(slug) and not _HASHED.search(slug):
         return slug
-    base = slug[: MAX_SLUG_LENGTH - 9].rstrip("-") or "id"
-    return f"{base}-{short_hash(raw)}"
+    base = slug[: MAX_SLUG_LENGTH - _HASH_LENGTH - 1].rstrip("-") or "id"
+    return f"{base}-{short_hash(raw, _HASH_LENGTH)}"
 
 
 def shard_of(slug: str) -> str:
