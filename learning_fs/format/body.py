@@ -18,7 +18,10 @@ import json
 import re
 from dataclasses import dataclass, field
 
-_META = re.compile(r"\s*<!--\s*(.*?)\s*-->\s*$")
+_META = re.compile(r"\s*<!--\s*((?:(?!-->|<!--).)*?)\s*-->\s*$")  # the last comment on the line
+_ESCAPED_HEADING = re.compile(r"^\\+## ")
+_HEADING_LIKE = re.compile(r"^\\*## ")
+_ESCAPED_ITEM = re.compile(r"^\\*(\[[ xX]\] |~~)")  # text that would read as a checkbox or as struck
 _PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|\S*)')
 _SAFE_VALUE = re.compile(r"^[^\s\"<>]+$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -55,7 +58,11 @@ class Body:
 
 
 def parse_body(text: str, first_line: int = 1) -> Body:
-    """Split a Markdown body into title, preamble and ``##`` sections (fenced code is respected)."""
+    """Split a Markdown body into title, preamble and ``##`` sections (fenced code is respected).
+
+    A text line the library escaped when printing (``\\## not a heading``) gets its backslash back
+    off, so a ``## `` line inside a learning or a summary stays text instead of cutting it short.
+    """
     body = Body()
     lines = text.split("\n")
     current: list[str] = []
@@ -70,26 +77,50 @@ def parse_body(text: str, first_line: int = 1) -> Body:
     for offset, line in enumerate(lines[start:], start=start):
         if _FENCE.match(line):
             in_fence = not in_fence
-        if not in_fence and line.startswith("## "):
-            current = []
-            body.sections.append(Section(line[3:].strip(), current, first_line + offset))
-            continue
+        elif not in_fence:
+            if line.startswith("## "):
+                current = []
+                body.sections.append(Section(line[3:].strip(), current, first_line + offset))
+                continue
+            if _ESCAPED_HEADING.match(line):
+                line = line[1:]
         current.append(line)
     body.preamble = "\n".join(preamble or []).strip("\n")
     return body
+
+
+def escape_text(text: str) -> str:
+    """Make free text safe to print inside a body: its lines can never start a new ``##`` section.
+
+    A ``## `` line outside code fences gets a backslash (Markdown shows ``## …`` as plain text, and
+    :func:`parse_body` takes the backslash off again); a code fence left open is closed, so it
+    cannot swallow the sections that follow.
+    """
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if match:
+            fence = None if fence else match.group(1)
+        elif fence is None and _HEADING_LIKE.match(line):
+            line = "\\" + line
+        out.append(line)
+    if fence:
+        out.append(fence)
+    return "\n".join(out)
 
 
 def render_body(title: str | None, preamble: str, sections: list[tuple[str, str]]) -> str:
     """Print a body deterministically; sections with no text are left out."""
     parts: list[str] = []
     if title:
-        parts.append(f"# {title}")
+        parts.append(f"# {' '.join(title.split())}")  # the H1 is one line whatever the title holds
     if preamble.strip():
-        parts.append(preamble.strip("\n"))
+        parts.append(escape_text(preamble.strip("\n")))
     for heading, content in sections:
         content = content.strip("\n")
         if content:
-            parts.append(f"## {heading}\n{content}")
+            parts.append(f"## {heading}\n{escape_text(content)}")
     return "\n\n".join(parts)
 
 
@@ -111,9 +142,10 @@ def parse_item_line(line: str) -> ItemLine | None:
     rest = stripped[2:]
     meta: dict[str, str] = {}
     match = _META.search(rest)
-    if match:
-        for key, value in _PAIR.findall(match.group(1)):
-            meta[key] = json.loads(value) if value.startswith('"') else value
+    pairs = _PAIR.findall(match.group(1)) if match else []
+    if match and pairs:  # a comment without key=value pairs is a person's text, not metadata
+        for key, value in pairs:
+            meta[key] = _unquote(value)
         rest = rest[: match.start()]
     checked = None
     if rest[:4] in ("[ ] ", "[x] ", "[X] "):
@@ -123,12 +155,27 @@ def parse_item_line(line: str) -> ItemLine | None:
     struck = len(rest) > 4 and rest.startswith("~~") and rest.endswith("~~")
     if struck:
         rest = rest[2:-2].strip()
+    if rest.startswith("\\") and _ESCAPED_ITEM.match(rest):
+        rest = rest[1:]  # text that only looks like a checkbox or a strike-through (see render_item_line)
     return ItemLine(rest, meta, checked, struck)
+
+
+def _unquote(value: str) -> str:
+    """A metadata value as written: JSON-quoted when it has spaces, bare otherwise (hand edits may be half-quoted)."""
+    if value.startswith('"'):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value.strip('"')
+        return decoded if isinstance(decoded, str) else value
+    return value
 
 
 def render_item_line(item: ItemLine) -> str:
     """Print an item line; metadata keys keep the order given (callers pass a canonical order)."""
     text = " ".join(item.text.split())  # one item, one line
+    if _ESCAPED_ITEM.match(text):
+        text = "\\" + text  # "[ ] …" or "~~…" typed as text must not read back as a task or struck item
     if item.struck:
         text = f"~~{text}~~"
     if item.checked is not None:

@@ -88,6 +88,9 @@ def parse(text: str, path: str) -> tuple[dict[str, Any], str, int]:
         data = yaml.load(header, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        context = getattr(exc, "context_mark", None)
+        if mark is not None and context is not None and mark.index >= len(header.rstrip()):
+            mark = context  # YAML ran off the end of the header: the line that opened the construct
         line = mark.line + 2 if mark is not None else 1  # +1 for 0-based, +1 for the '---' line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise RecordParseError(path, f"invalid YAML frontmatter: {problem}", line=line) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from learning_fs.format.body import ItemLine, parse_item_line, render_item_line
 from learning_fs.format.ids import content_id
@@ -41,6 +41,12 @@ class Item(BaseModel):
     done: bool | None = None  # plan steps
     extra: dict[str, str] = Field(default_factory=dict)  # item metadata we do not own, kept
 
+    @field_validator("text")
+    @classmethod
+    def _one_line(cls, text: str) -> str:
+        """An item is one line in the file, so its text is kept on one line from the start."""
+        return " ".join(text.split())
+
     @property
     def active(self) -> bool:
         return self.status == "active"
@@ -67,7 +73,8 @@ def item_from_line(line: ItemLine, item_kind: str) -> Item:
     if line.struck and "status" not in known:
         known["status"] = "superseded"
     identity = line.text if item_kind != "relationship" else f"{fields.get('relation')} {fields.get('target')}"
-    known.setdefault("id", content_id(item_kind, identity))
+    if not known.get("id"):  # a line a person typed (or an emptied ``id=``): derive a stable id
+        known["id"] = content_id(item_kind, identity)
     if known.get("status") not in (None, "active", "superseded", "expired"):
         known["status"] = "active"
     return Item(text=text, extra=meta, **fields, **known)

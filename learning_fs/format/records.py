@@ -9,6 +9,7 @@ rewriting an unchanged record is an empty diff.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
@@ -89,6 +90,14 @@ class Record(BaseModel):
             self.updated = self.created
 
     # -- identity -----------------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        """Same kind and same content; where a copy was read from (``path``, ``blob``) does not count."""
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like every pydantic model
+
     @property
     def path(self) -> str | None:
         """Repository-relative path the record was read from or written to (None if new)."""
@@ -145,8 +154,12 @@ class Record(BaseModel):
 
     # -- reading ------------------------------------------------------------------------------
     @classmethod
-    def from_parts(cls, data: dict[str, Any], body_text: str, body_line: int, path: str) -> Record:
-        """Build a record of this kind from parsed frontmatter and body."""
+    def from_parts(cls, data: dict[str, Any], body_text: str, body_line: int, path: str,
+                   source: str | None = None) -> Record:
+        """Build a record of this kind from parsed frontmatter and body.
+
+        ``source`` (the whole file) lets an error name the line of the offending key.
+        """
         known = {"kind", *cls.FRONT_FIELDS, *cls.COMMON_HEAD, *cls.COMMON_TAIL}
         fields: dict[str, Any] = {k: v for k, v in data.items() if k in known and k != "kind"}
         fields["extra"] = {k: v for k, v in data.items() if k not in known}
@@ -162,7 +175,15 @@ class Record(BaseModel):
         for field, (heading, item_kind) in cls.ITEM_SECTIONS.items():
             section = body.take(heading)
             lines, free = split_item_section(section)
-            fields[field] = [item_from_line(line, item_kind) for line, _ in lines]
+            items = []
+            for line, number in lines:
+                try:
+                    items.append(item_from_line(line, item_kind))
+                except ValidationError as exc:
+                    error = exc.errors()[0]
+                    key = ".".join(str(part) for part in error["loc"]) or "item"
+                    raise RecordParseError(path, f"{heading} item {key}: {error['msg']}", line=number) from None
+            fields[field] = items
             if free:
                 section_text[heading] = free
         fields["section_text"] = section_text
@@ -172,14 +193,24 @@ class Record(BaseModel):
         except ValidationError as exc:
             error = exc.errors()[0]
             key = str(error["loc"][0]) if error["loc"] else ""
-            raise RecordParseError(path, f"{key or 'record'}: {error['msg']}", line=_key_line(data, key)) from None
+            line = _key_line(source, key) if source is not None else None
+            raise RecordParseError(path, f"{key or 'record'}: {error['msg']}", line=line) from None
         record._path = path
         return record
 
 
-def _key_line(data: dict[str, Any], key: str) -> int | None:
-    """Best-effort line of a top-level frontmatter key (keys keep file order when parsed)."""
-    return 2 + list(data).index(key) if key in data else None
+def _key_line(source: str, key: str) -> int | None:
+    """The 1-based line of a top-level frontmatter key in the file (None when not found)."""
+    if not key:
+        return None
+    pattern = re.compile(rf"""^(?:{re.escape(key)}|'{re.escape(key)}'|"{re.escape(key)}")\s*:""")
+    lines = source.removeprefix("\ufeff").split("\n")
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() in (frontmatter.DELIMITER, "..."):
+            break
+        if pattern.match(line):
+            return number
+    return None
 
 
 class ProfileRecord(Record):
@@ -301,8 +332,8 @@ def parse_record(text: str, path: str) -> Record:
     cls = RECORD_TYPES.get(str(kind))
     if cls is None:
         raise RecordParseError(
-            path, f"unknown kind {kind!r} (one of: {', '.join(KINDS)})", line=_key_line(data, "kind")
+            path, f"unknown kind {kind!r} (one of: {', '.join(KINDS)})", line=_key_line(text, "kind")
         )
     if not data.get("id"):
         raise RecordParseError(path, "frontmatter has no 'id'", line=1)
-    return cls.from_parts(data, body, body_line, path)
+    return cls.from_parts(data, body, body_line, path, source=text)
