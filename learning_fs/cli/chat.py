@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import click
@@ -12,38 +11,25 @@ from learning_fs.cli._shared import State, console, pass_state
 if TYPE_CHECKING:
     from learning_fs.extract import ChatModel
 
-DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
-NO_MODEL = (
-    "No model is configured. Set OPENAI_API_KEY (OpenAI), or point --base-url / LEARNING_FS_BASE_URL at an "
-    "OpenAI-compatible server: Ollama http://localhost:11434/v1, vLLM http://localhost:8000/v1, "
-    "llama.cpp server http://localhost:8080/v1 (then name the model with --model or LEARNING_FS_MODEL)."
-)
 MODES = ("agentic", "propose", "hitl")
 
 
 def make_model(model_id: str | None, base_url: str | None) -> ChatModel:
     """The model the chat talks to; a ``click.ClickException`` (exit 1) when none is configured."""
-    from learning_fs.extract import OpenAIChat
+    from learning_fs.agent import model_from_env
+    from learning_fs.extract import ModelConfigError
 
-    base_url = base_url or os.environ.get("LEARNING_FS_BASE_URL") or None
-    model_id = model_id or os.environ.get("LEARNING_FS_MODEL") or None
-    if base_url is None:
-        if not os.environ.get("OPENAI_API_KEY"):
-            raise click.ClickException(NO_MODEL)
-        return OpenAIChat(model_id or DEFAULT_OPENAI_MODEL)
-    if model_id is None:
-        raise click.ClickException(
-            f"Which model should {base_url} run? Pass --model or set LEARNING_FS_MODEL "
-            "(for Ollama, a name shown by `ollama list`)."
-        )
-    return OpenAIChat(model_id, base_url=base_url)
+    try:
+        return model_from_env(model_id, base_url)
+    except ModelConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("chat")
 @click.option("--user", "user_id", required=True, metavar="ID", help="Who you are (your private memories).")
 @click.option("--session", "session_id", metavar="ID", help="Continue a session (default: a new one).")
 @click.option("--model", "model_id", metavar="ID", envvar="LEARNING_FS_MODEL", show_envvar=True,
-              help=f"Model id (default with OPENAI_API_KEY: {DEFAULT_OPENAI_MODEL}).")
+              help="Model id (default with OPENAI_API_KEY: gpt-4.1-mini).")
 @click.option("--base-url", metavar="URL", envvar="LEARNING_FS_BASE_URL", show_envvar=True,
               help="An OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server).")
 @click.option("--knowledge", "knowledge_mode", type=click.Choice(MODES), default="agentic", show_default=True,

@@ -9,7 +9,6 @@ the context built for it carries what session 1 taught.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from learning_fs.demo.runner import DemoContext
@@ -42,15 +41,15 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
 
 def configured_model() -> tuple[Any, str]:
     """The model from the environment, or ``None`` and the reason the scripted agent is used."""
-    base_url = os.environ.get("LEARNING_FS_BASE_URL")
-    if not base_url and not os.environ.get("OPENAI_API_KEY"):
-        return None, "no model is configured (set OPENAI_API_KEY, or LEARNING_FS_BASE_URL and LEARNING_FS_MODEL)"
-    model_id = os.environ.get("LEARNING_FS_MODEL")
-    if base_url and not model_id:
-        return None, "LEARNING_FS_BASE_URL is set but LEARNING_FS_MODEL does not name a model"
-    from learning_fs.extract import OpenAIChat
+    from learning_fs.agent import model_configured, model_from_env
+    from learning_fs.extract import ModelConfigError
 
-    model = OpenAIChat(model_id or "gpt-4.1-mini", base_url=base_url)
+    if not model_configured():
+        return None, "no model is configured (set OPENAI_API_KEY, or LEARNING_FS_BASE_URL and LEARNING_FS_MODEL)"
+    try:
+        model = model_from_env()
+    except ModelConfigError as exc:
+        return None, str(exc)
     return model, f"a real model answers: {model!r}"
 
 

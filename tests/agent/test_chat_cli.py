@@ -25,14 +25,14 @@ def test_without_a_model_it_says_how_to_configure_one_and_exits_1(repo: MemoryRe
 
 def test_a_local_server_needs_a_model_name(repo: MemoryRepo) -> None:
     result = _invoke("--repo", str(repo.root), "chat", "--user", "alice", "--base-url", "http://localhost:11434/v1")
-    assert result.exit_code == 1 and "--model" in result.output
+    assert result.exit_code == 1 and "LEARNING_FS_MODEL (--model)" in result.output
 
 
 def test_model_configuration_from_flags_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     local = chat_module.make_model("qwen2.5:7b", "http://localhost:11434/v1")
     assert isinstance(local, OpenAIChat) and (local.id, local.base_url) == ("qwen2.5:7b", "http://localhost:11434/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    assert chat_module.make_model(None, None).id == chat_module.DEFAULT_OPENAI_MODEL  # type: ignore[attr-defined]
+    assert chat_module.make_model(None, None).id == "gpt-4.1-mini"  # type: ignore[attr-defined]
     monkeypatch.setenv("LEARNING_FS_BASE_URL", "http://gpu-box:8000/v1")
     monkeypatch.setenv("LEARNING_FS_MODEL", "served-model")
     vllm = chat_module.make_model(None, None)

@@ -1,0 +1,40 @@
+"""Which model to talk to, from the environment — shared by ``learning-fs chat``, the demo and examples.
+
+``OPENAI_API_KEY`` means OpenAI (model ``$LEARNING_FS_MODEL``, default ``gpt-4.1-mini``);
+``LEARNING_FS_BASE_URL`` means a local or self-hosted OpenAI-compatible server (Ollama, vLLM,
+llama.cpp server), which needs ``LEARNING_FS_MODEL`` to name the model. Neither: a
+``ModelConfigError`` that says exactly that, instead of a request failing later.
+"""
+
+from __future__ import annotations
+
+import os
+
+from learning_fs.extract import ModelConfigError, OpenAIChat
+
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+NO_MODEL = (
+    "No model is configured. Set OPENAI_API_KEY (OpenAI), or point LEARNING_FS_BASE_URL (--base-url) at an "
+    "OpenAI-compatible server: Ollama http://localhost:11434/v1, vLLM http://localhost:8000/v1, "
+    "llama.cpp server http://localhost:8080/v1, and name the model with LEARNING_FS_MODEL (--model)."
+)
+
+
+def model_configured() -> bool:
+    """Whether the environment names a model endpoint at all (no request is made)."""
+    return bool(os.environ.get("LEARNING_FS_BASE_URL") or os.environ.get("OPENAI_API_KEY"))
+
+
+def model_from_env(model_id: str | None = None, base_url: str | None = None) -> OpenAIChat:
+    """The configured model (arguments win over the environment); ``ModelConfigError`` when there is none."""
+    base_url = base_url or os.environ.get("LEARNING_FS_BASE_URL") or None
+    model_id = model_id or os.environ.get("LEARNING_FS_MODEL") or None
+    if base_url is None:
+        if not os.environ.get("OPENAI_API_KEY"):
+            raise ModelConfigError(NO_MODEL)
+        return OpenAIChat(model_id or DEFAULT_OPENAI_MODEL)
+    if model_id is None:
+        raise ModelConfigError(
+            f"Which model should {base_url} run? Set LEARNING_FS_MODEL (--model), e.g. a name shown by `ollama list`."
+        )
+    return OpenAIChat(model_id, base_url=base_url)
