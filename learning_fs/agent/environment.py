@@ -9,6 +9,7 @@ llama.cpp server), which needs ``LEARNING_FS_MODEL`` to name the model. Neither:
 from __future__ import annotations
 
 import os
+import sys
 
 from learning_fs.extract import ModelConfigError, OpenAIChat
 
@@ -38,3 +39,12 @@ def model_from_env(model_id: str | None = None, base_url: str | None = None) -> 
             f"Which model should {base_url} run? Set LEARNING_FS_MODEL (--model), e.g. a name shown by `ollama list`."
         )
     return OpenAIChat(model_id, base_url=base_url)
+
+
+def model_or_exit() -> OpenAIChat:
+    """For scripts and examples: the configured model, or the configuration help on stderr and exit 1."""
+    try:
+        return model_from_env()
+    except ModelConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,41 @@
+"""PROPOSE mode: what the agent learns waits on a branch until a person approves it.
+
+After each turn the extractor may save a learning; in PROPOSE mode that save becomes a commit on
+a new ``proposals/<kind>/<slug>`` branch made from main. Main, the working tree and what the agent
+recalls stay untouched until someone merges the branch (``git merge``, or the review commands).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+from learning_fs.agent import Agent, RunResponse, model_or_exit
+from learning_fs.machine import LearningMachine, LearningMode
+from learning_fs.stores import LearnedKnowledgeConfig
+
+
+def main(model: Any = None, repo: Any = "tmp/propose") -> list[RunResponse]:
+    model = model or model_or_exit()
+    machine = LearningMachine(repo, model=model, learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode.PROPOSE))
+    agent = Agent(model=model, learning=machine)
+
+    first = agent.print_response(
+        "Lesson from today's outage: always set statement_timeout on reporting queries against the primary.",
+        user_id="ops-lead", session_id="o1")
+    machine.wait()
+
+    root = machine.repo.root
+    branches = subprocess.run(["git", "branch", "--list", "proposals/*", "--format=%(refname:short)"],
+                              cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    print("\nOpen proposals:", branches or "(none)")
+    for branch in branches:
+        log = subprocess.run(["git", "log", "-1", "--format=%B", branch], cwd=root, capture_output=True, text=True,
+                             check=True).stdout
+        print(f"\n{branch}\n{log}")
+    agent.close()
+    return [first]
+
+
+if __name__ == "__main__":
+    main()
