@@ -53,15 +53,29 @@ def cli(ctx: click.Context, repo_path: Path, verbose: int) -> None:
       learning-fs ls
       learning-fs log
     """
-    logger = logging.getLogger("learning_fs")
-    logger.setLevel(logging.WARNING - 10 * min(verbose, 2))
-    if not any(isinstance(h, EchoHandler) for h in logger.handlers):
-        logger.addHandler(EchoHandler())
+    _log_to_stderr(ctx, logging.WARNING - 10 * min(verbose, 2))
     ctx.obj = State(repo_path=repo_path, verbose=verbose)
 
 
+def _log_to_stderr(ctx: click.Context, level: int) -> None:
+    """Show the library's log records on stderr for this command only (embedders keep their setup)."""
+    logger = logging.getLogger("learning_fs")
+    handler, previous = EchoHandler(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+    def restore() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+    ctx.call_on_close(restore)
+
+
 def _register_all(group: click.Group) -> None:
-    """Import every module of this package and let those with ``register`` add their commands."""
+    """Import every module of this package and let those with ``register`` add their commands.
+
+    Modules whose name starts with ``_`` are shared helpers, not command groups.
+    """
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda module: module.name):
         if info.name.startswith("_"):
             continue

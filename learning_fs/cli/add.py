@@ -188,7 +188,7 @@ def add_relationship(state: State, entity: str, relation: str, target: str, note
         source, other = ops.add_relationship(tx, entity, relation, target, origin, note=note, inverse=inverse,
                                              namespace=namespace)
     click.echo(f"{source.name} {relation} [[{other.name}]] in {display_path(repo.root, source.path or '')}")
-    back = other.relationships[-1].relation if other.relationships else ""
+    back = next((i.relation for i in other.relationships if i.active and i.target == source.name), "")
     click.echo(f"{other.name} {back} [[{source.name}]] in {display_path(repo.root, other.path or '')}")
     click.echo(commit_line(tx.commit))
 

@@ -53,6 +53,24 @@ def test_docs_cli_md_is_up_to_date():
     assert current == gen_cli.render(), "docs/cli.md is stale: run `python docs/gen_cli.py`"
 
 
+def test_constants_kept_light_in_the_cli_match_the_library():
+    from learning_fs.cli import _shared, browse
+    from learning_fs.format import KINDS
+    from learning_fs.repo.config import CONFIG_FILE
+
+    assert browse.KINDS == KINDS and _shared.CONFIG_FILE == CONFIG_FILE
+
+
+def test_verbose_logging_is_scoped_to_the_command(invoke, tmp_path):
+    import logging
+
+    logger = logging.getLogger("learning_fs")
+    before = (logger.level, list(logger.handlers))
+    result = invoke("-vv", "--repo", str(tmp_path / "m"), "init")
+    assert result.exit_code == 0
+    assert (logger.level, list(logger.handlers)) == before
+
+
 def test_version(invoke):
     result = invoke("--version")
     assert result.exit_code == 0 and result.stdout.startswith("learning-fs, version ")
