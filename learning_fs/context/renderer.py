@@ -55,6 +55,7 @@ class ContextRenderer:
                  package_dir: str | os.PathLike[str] | None = None) -> None:
         root = _root(repo)
         self.override_dir = Path(root) / TEMPLATES_FOLDER if root is not None else None
+        self._override_prefix = f"{self.override_dir}{os.sep}" if self.override_dir is not None else None
         self.package_dir = Path(package_dir) if package_dir else package_templates_dir()
         self._package_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.package_dir)), **_OPTIONS)
         self._sandbox = ImmutableSandboxedEnvironment(**_OPTIONS)
@@ -104,18 +105,18 @@ class ContextRenderer:
 
     def _override(self, name: str) -> jinja2.Template | None:
         """The repository's compiled override, recompiled when its file changes; None if absent/broken."""
-        if self.override_dir is None:
+        if self._override_prefix is None:
             return None
-        path = self._override_path(name)
-        try:
-            st = os.stat(path)
+        _check_name(name)
+        try:  # a plain string and one stat: this runs for every block of every recall
+            st = os.stat(self._override_prefix + name)
         except OSError:
             return None
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
         cached = self._overrides.get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
-        _check_name(name)
+        path = self._override_path(name)
         template: jinja2.Template | None
         try:
             source = path.read_text(encoding="utf-8")

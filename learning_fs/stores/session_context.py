@@ -8,6 +8,7 @@ goal, a plan of steps (ticked off as they are done) and a progress log.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,9 @@ class SessionContextStore(BaseStore):
         self.planning = bool(getattr(self.config, "enable_planning", False))
 
     @staticmethod
+    @functools.lru_cache(maxsize=65_536)
     def path(session_id: str, user_id: str | None) -> str:
+        """Where the session's file lives (memoised: recall computes it on every turn)."""
         name = safe_segment(session_id)
         if user_id:
             return f"{cached_user_folder(user_id)}/sessions/{name}.md"
