@@ -77,3 +77,17 @@ def test_namespaces_keep_learnings_apart(repo: MemoryRepo) -> None:
     assert tools(private, repo, user_id="bob")["search_learnings"]("refund macro") == "No matching learnings."
     # the machine's namespace applies when the config names none
     assert LearnedKnowledgeConfig().build(repo).recall(message="refund approval", namespace="support")
+
+
+def test_propose_mode_extracts_onto_a_proposal_branch(repo: MemoryRepo, fake_llm: FakeLLM, model: Any) -> None:
+    store = LearnedKnowledgeConfig(mode="propose").build(repo)
+    assert store.extracts and list(tools(store, repo)) == ["search_learnings"]
+    fake_llm.enqueue_tool_calls([("save_learning", {"title": "Vacuum after bulk deletes",
+                                                    "learning": "Run VACUUM ANALYZE after deleting >10% of rows."})])
+    fake_llm.enqueue_text("Proposed.")
+    before = commit_count(repo)
+    process(store, repo, model, turn("Postgres got slow after the purge", tool_result="bloat 40%"))
+    assert commit_count(repo) == before and list(repo.list("learning")) == []  # main untouched
+    proposal = repo.as_of("refs/heads/proposals/learning/vacuum-after-bulk-deletes")
+    [record] = proposal.list("learning")
+    assert isinstance(record, LearningRecord) and record.title == "Vacuum after bulk deletes"
