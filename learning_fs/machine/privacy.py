@@ -8,8 +8,11 @@ user`` with an owner) and anything with a repository ``path`` (search hits) unde
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
+
+from pydantic import BaseModel
 
 from learning_fs.format.layout import is_private_path, user_folder
 from learning_fs.format.records import USER_NAMESPACE, Record
@@ -21,33 +24,63 @@ def scrub_private(data: Any, user_id: str | None, store: str = "?") -> Any:
     """``data`` without records (or search hits) private to anyone but ``user_id``.
 
     Stores already filter by user; this is the fence behind them, so a bug in one store (or a
-    hand-moved file) cannot show one user's private memory to another.
+    hand-moved file) cannot show one user's private memory to another. Containers (lists,
+    tuples, dicts) are copied without the offending entries; a private record of another user
+    at the top becomes ``None``. Costs a few microseconds on a typical recall.
     """
     if _private_to_other(data, user_id):
-        log.error("%s: recall returned a record private to another user; dropped", store)
+        log.error("%s: returned a record private to another user; dropped", store)
         return None
-    if isinstance(data, list):
-        return [scrub_private(item, user_id, store) for item in data if not _dropped(item, user_id, store)]
-    if isinstance(data, tuple) and not hasattr(data, "_fields"):
-        return tuple(scrub_private(item, user_id, store) for item in data if not _dropped(item, user_id, store))
+    return _scrub(data, user_id, store)
+
+
+def _scrub(data: Any, user_id: str | None, store: str) -> Any:
+    kind = _kind(type(data))
+    if kind != _CONTAINER:
+        return data
     if isinstance(data, dict):
-        return {k: scrub_private(v, user_id, store) for k, v in data.items() if not _dropped(v, user_id, store)}
-    return data
+        return {key: _scrub(value, user_id, store) for key, value in data.items()
+                if not _dropped(value, user_id, store)}
+    kept = [_scrub(item, user_id, store) for item in data if not _dropped(item, user_id, store)]
+    return kept if isinstance(data, list) else tuple(kept)
 
 
 def _dropped(item: Any, user_id: str | None, store: str) -> bool:
     if _private_to_other(item, user_id):
-        log.error("%s: recall returned a record private to another user; dropped", store)
+        log.error("%s: returned a record private to another user; dropped", store)
         return True
     return False
 
 
 def _private_to_other(item: Any, user_id: str | None) -> bool:
-    if isinstance(item, Record) and item.namespace == USER_NAMESPACE and item.user != user_id:
-        return True
+    kind = _kind(type(item))
+    if kind == _RECORD:
+        if item.namespace == USER_NAMESPACE and item.user != user_id:
+            return True
+    elif kind != _MAY_HAVE_PATH:
+        return False
     path = getattr(item, "path", None)
     if isinstance(path, str) and is_private_path(path):
         return not user_id or not path.startswith(user_folder(user_id) + "/")
     return False
 
 
+_PLAIN, _RECORD, _MAY_HAVE_PATH, _CONTAINER = range(4)
+
+
+@functools.lru_cache(maxsize=512)
+def _kind(cls: type) -> int:
+    """What checking a value of this type takes (cached per type: recall returns few types)."""
+    if issubclass(cls, Record):
+        return _RECORD
+    if cls in (list, tuple, dict):
+        return _CONTAINER
+    if issubclass(cls, (str, bytes, int, float, bool, type(None))):
+        return _PLAIN
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):  # a named tuple: may carry a path field
+        return _MAY_HAVE_PATH if "path" in cls._fields else _PLAIN
+    if issubclass(cls, (list, tuple, dict)):
+        return _CONTAINER
+    if issubclass(cls, BaseModel):  # pydantic raises (slowly) for unknown attributes: decide by class
+        return _MAY_HAVE_PATH if "path" in cls.model_fields or hasattr(cls, "path") else _PLAIN
+    return _MAY_HAVE_PATH

@@ -224,3 +224,21 @@ def test_arecall_and_abuild_context_match_the_sync_ones(repo: MemoryRepo) -> Non
 def test_user_id_must_be_a_string(repo: MemoryRepo) -> None:
     with pytest.raises(ValueError, match="user_id"):
         LearningMachine(repo).recall(user_id="")
+
+
+def test_scrub_private_drops_other_users_hits_and_records_anywhere_in_the_data() -> None:
+    from learning_fs.format.layout import user_folder
+    from learning_fs.machine import scrub_private
+    from learning_fs.search import SearchHit
+
+    def hit(path: str) -> SearchHit:
+        return SearchHit(path=path, record_id="x", item_id=None, score=1.0, snippet="", kind="memories")
+
+    alice, bob = f"{user_folder('alice')}/memories.md", f"{user_folder('bob')}/memories.md"
+    data = {"hits": [hit(alice), hit(bob), hit("learnings/global/aa/x.md")],
+            "record": MemoriesRecord(user="bob"), "nested": ({"deep": [MemoriesRecord(user="alice")]},)}
+    scrubbed = scrub_private(data, "alice")
+    assert [h.path for h in scrubbed["hits"]] == [alice, "learnings/global/aa/x.md"]
+    assert "record" not in scrubbed and scrubbed["nested"][0]["deep"][0].user == "alice"
+    assert [h.path for h in scrub_private(data, None)["hits"]] == ["learnings/global/aa/x.md"]
+    assert scrub_private(MemoriesRecord(user="bob"), "alice") is None
