@@ -1,49 +1,137 @@
 """learning_fs: make AI agents learn — memory as Markdown files in a Git repository.
 
-The public API is re-exported here; everything else is an implementation detail.
+The public API is re-exported here, lazily: ``import learning_fs`` costs almost nothing, so the
+CLI's ``--help`` stays fast, and a name's module is imported the first time the name is used.
+Everything not listed in ``__all__`` is an implementation detail.
 """
 
-from learning_fs.errors import (
-    ConflictError,
-    LearningFSError,
-    RecordNotFoundError,
-    RecordParseError,
-    RepoLockTimeout,
-    UnsafePathError,
-)
-from learning_fs.format import (
-    DecisionRecord,
-    EntityRecord,
-    Item,
-    LearningRecord,
-    MemoriesRecord,
-    ProfileRecord,
-    Provenance,
-    Record,
-    SessionRecord,
-)
-from learning_fs.repo import CommitInfo, MemoryRepo, Snapshot
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "Agent": "learning_fs.agent",
+    "CommitInfo": "learning_fs.repo",
+    "ConflictError": "learning_fs.errors",
+    "DecisionLogConfig": "learning_fs.stores",
+    "DecisionRecord": "learning_fs.format",
+    "EntityMemoryConfig": "learning_fs.stores",
+    "EntityRecord": "learning_fs.format",
+    "Evidence": "learning_fs.machine",
+    "Item": "learning_fs.format",
+    "LearnedKnowledgeConfig": "learning_fs.stores",
+    "LearningFSError": "learning_fs.errors",
+    "LearningMachine": "learning_fs.machine",
+    "LearningMode": "learning_fs.stores",
+    "LearningRecord": "learning_fs.format",
+    "LearningStore": "learning_fs.stores",
+    "MemoriesRecord": "learning_fs.format",
+    "MemoryRepo": "learning_fs.repo",
+    "OpenAIChat": "learning_fs.extract",
+    "ProfileRecord": "learning_fs.format",
+    "Provenance": "learning_fs.format",
+    "Record": "learning_fs.format",
+    "RecordNotFoundError": "learning_fs.errors",
+    "RecordParseError": "learning_fs.errors",
+    "RepoLockTimeout": "learning_fs.errors",
+    "Requirement": "learning_fs.machine",
+    "RunResponse": "learning_fs.agent",
+    "SessionContextConfig": "learning_fs.stores",
+    "SessionRecord": "learning_fs.format",
+    "Snapshot": "learning_fs.repo",
+    "UnsafePathError": "learning_fs.errors",
+    "UserMemoryConfig": "learning_fs.stores",
+    "UserProfile": "learning_fs.stores",
+    "UserProfileConfig": "learning_fs.stores",
+}
+
 __all__ = [
+    "Agent",
     "CommitInfo",
     "ConflictError",
+    "DecisionLogConfig",
     "DecisionRecord",
+    "EntityMemoryConfig",
     "EntityRecord",
+    "Evidence",
     "Item",
+    "LearnedKnowledgeConfig",
     "LearningFSError",
+    "LearningMachine",
+    "LearningMode",
     "LearningRecord",
+    "LearningStore",
     "MemoriesRecord",
     "MemoryRepo",
+    "OpenAIChat",
     "ProfileRecord",
     "Provenance",
     "Record",
     "RecordNotFoundError",
     "RecordParseError",
     "RepoLockTimeout",
+    "Requirement",
+    "RunResponse",
+    "SessionContextConfig",
     "SessionRecord",
     "Snapshot",
     "UnsafePathError",
+    "UserMemoryConfig",
+    "UserProfile",
+    "UserProfileConfig",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'learning_fs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
+    from learning_fs.agent import Agent, RunResponse
+    from learning_fs.errors import (
+        ConflictError,
+        LearningFSError,
+        RecordNotFoundError,
+        RecordParseError,
+        RepoLockTimeout,
+        UnsafePathError,
+    )
+    from learning_fs.extract import OpenAIChat
+    from learning_fs.format import (
+        DecisionRecord,
+        EntityRecord,
+        Item,
+        LearningRecord,
+        MemoriesRecord,
+        ProfileRecord,
+        Provenance,
+        Record,
+        SessionRecord,
+    )
+    from learning_fs.machine import Evidence, LearningMachine, Requirement
+    from learning_fs.repo import CommitInfo, MemoryRepo, Snapshot
+    from learning_fs.stores import (
+        DecisionLogConfig,
+        EntityMemoryConfig,
+        LearnedKnowledgeConfig,
+        LearningMode,
+        LearningStore,
+        SessionContextConfig,
+        UserMemoryConfig,
+        UserProfile,
+        UserProfileConfig,
+    )
