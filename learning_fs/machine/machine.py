@@ -14,6 +14,7 @@ import asyncio
 import functools
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -38,12 +39,12 @@ SLOTS: tuple[str, ...] = (
 )
 """Built-in stores, in the order their blocks appear in the context (what to keep when it is tight)."""
 
-DEFAULT_SLOTS = ("user_profile", "user_memory")
-READ_ONLY_PREFIXES = ("search_", "get_", "list_", "find_")  # what ``learning=True`` turns on
+DEFAULT_SLOTS = ("user_profile", "user_memory")  # what ``learning=True`` turns on
 DEFAULT_REPO_ENV = "LEARNING_FS_REPO"
 DEFAULT_REPO_DIR = "memory_repo"
 
 StoreSpec = Any  # True | False | None | a *Config | a store
+_STORE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -102,38 +103,40 @@ class LearningMachine:
         searcher: Any = None,
         background: bool = True,
     ) -> None:
-        self.repo, self._owns_repo = _open_repo(repo)
         self.model = OpenAIChat(model) if isinstance(model, str) else model
         self.namespace = namespace
         self.context_budget = context_budget
         self.agent_id = agent_id
         self.background = background
-        self.searcher = searcher if searcher is not None else _default_searcher(self.repo)
+        self._worker: BackgroundWorker | None = None
+        self._warned_no_model = False
         given = {
             "user_profile": user_profile, "user_memory": user_memory, "session_context": session_context,
             "entity_memory": entity_memory, "learned_knowledge": learned_knowledge, "decision_log": decision_log,
         }
-        nothing_named = all(v is None for v in given.values()) and not custom_stores
-        if learning or (learning is None and nothing_named):
-            for name in DEFAULT_SLOTS:
-                if given[name] is None:
-                    given[name] = True
-        slots: list[StoreSlot] = []
-        for name in SLOTS:
-            slot = self._build_slot(name, given[name], builtin=True)
-            if slot is not None:
-                slots.append(slot)
-        for name, spec in (custom_stores or {}).items():
-            if name in given:
-                raise ValueError(f"custom store name {name!r} is a built-in store; pass it as {name}=...")
-            slot = self._build_slot(name, spec, builtin=False)
-            if slot is not None:
-                slots.append(slot)
-        self._slots = slots
-        self._worker: BackgroundWorker | None = None
-        self._warned_no_model = False
+        if learning or (learning is None and all(v is None for v in given.values()) and not custom_stores):
+            given = {name: True if name in DEFAULT_SLOTS and spec is None else spec for name, spec in given.items()}
+        self.repo, self._owns_repo = _open_repo(repo)
+        try:
+            self.searcher = searcher if searcher is not None else _default_searcher(self.repo)
+            self._slots = self._build_slots(given, custom_stores or {})
+        except BaseException:
+            if self._owns_repo:  # a bad configuration must not leave a repository (and its thread) open
+                self.repo.close()
+            raise
 
     # -- construction -------------------------------------------------------------------------
+    def _build_slots(self, given: Mapping[str, StoreSpec], custom: Mapping[str, Any]) -> list[StoreSlot]:
+        slots = [self._build_slot(name, given[name], builtin=True) for name in SLOTS]
+        for name, spec in custom.items():
+            if name in given:
+                raise ValueError(f"custom store name {name!r} is a built-in store; pass it as {name}=...")
+            if not _STORE_NAME.match(str(name)):
+                raise ValueError(f"custom store name {name!r} must be lower-case letters, digits, _ or - "
+                                 "(it becomes the <name> delimiter of the store's context block)")
+            slots.append(self._build_slot(name, spec, builtin=False))
+        return [slot for slot in slots if slot is not None]
+
     def _build_slot(self, name: str, spec: StoreSpec, *, builtin: bool) -> StoreSlot | None:
         if spec is None or spec is False:
             return None
@@ -478,10 +481,8 @@ def _open_repo(repo: MemoryRepo | str | os.PathLike[str] | None) -> tuple[Memory
 
 
 def _default_searcher(repo: MemoryRepo) -> Any:
-    try:
-        from learning_fs.search import LexicalSearcher
-    except ImportError:  # the search package is optional for custom-store-only machines
-        return None
+    from learning_fs.search import LexicalSearcher
+
     return LexicalSearcher(repo)
 
 

@@ -122,6 +122,8 @@ def test_unsupported_mode_or_junk_raises_at_construction(repo: MemoryRepo) -> No
         LearningMachine(repo, user_memory="yes please")
     with pytest.raises(ValueError, match="built-in"):
         LearningMachine(repo, custom_stores={"user_profile": NotesStore()})
+    with pytest.raises(ValueError, match="delimiter"):
+        LearningMachine(repo, custom_stores={"my notes>": NotesStore()})
 
 
 def test_build_context_delimits_each_store_and_respects_the_budget(repo: MemoryRepo) -> None:
