@@ -322,15 +322,21 @@ class BufferedWriter(RecordWriter):
         paths = [record.path or record_path(record) for record in records] + deletes
         return SaveResult(None, None, paths, pending=True)
 
-    def flush(self) -> SaveResult:
-        """Commit everything staged as one commit (nothing staged: no commit) and start afresh."""
+    def flush(self, reasoning: str | None = None) -> SaveResult:
+        """Commit everything staged as one commit (nothing staged: no commit) and start afresh.
+
+        ``reasoning``: why the model made these changes (e.g. its text beside the tool calls),
+        recorded for every save of the turn that did not give its own.
+        """
         with self._lock:
             records, deletes, entries = list(self._records.values()), list(self._deletes), list(self._entries)
             self._records, self._deletes, self._entries = {}, [], []
         if not entries:
             return SaveResult(None, None, [])
-        evidence = entries[0][1]
-        return self._commit(records, deletes, entries, evidence)
+        if reasoning and reasoning.strip():
+            entries = [(summary, evidence if evidence.reasoning else replace(evidence, reasoning=reasoning))
+                       for summary, evidence in entries]
+        return self._commit(records, deletes, entries, entries[0][1])
 
     def discard(self) -> None:
         """Drop everything staged (the turn failed half-way: write nothing rather than half)."""

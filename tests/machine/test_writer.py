@@ -135,3 +135,11 @@ def test_deletes_in_propose_mode_stay_on_the_proposal(repo: MemoryRepo) -> None:
     assert result.branch == "proposals/learning/delete-use-uv-for-python-projects"
     assert (repo.root / path).is_file()
     assert path not in git(repo, "ls-tree", "-r", "--name-only", result.branch)
+
+
+def test_flush_records_the_models_reasoning_for_saves_that_gave_none(repo: MemoryRepo) -> None:
+    buffered = _writer(repo).buffered()
+    buffered.save([_learning()], summary="Save learning: Use uv")
+    buffered.flush(reasoning="The user confirmed uv fixed their CI.")
+    evidence = Evidence.from_commit_message(git(repo, "log", "-1", "--format=%B"))
+    assert evidence.reasoning == "The user confirmed uv fixed their CI."
