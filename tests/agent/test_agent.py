@@ -207,3 +207,15 @@ def test_a_broken_learning_tool_is_left_out_not_fatal(repo: MemoryRepo, fake_llm
     response = Agent(model=make_model(fake_llm), learning=machine).run("hi", user_id="alice")
     assert response.content == "fine"
     assert "tools" not in fake_llm.requests[0]
+
+
+def test_a_store_failing_everywhere_does_not_break_the_run(repo: MemoryRepo, fake_llm: FakeLLM) -> None:
+    from tests.machine.test_machine import BrokenStore
+
+    repo.write(ProfileRecord(user="alice", fields={"name": "Alice"}))
+    fake_llm.enqueue_text("Hello Alice.").enqueue_text("nothing to update")  # the answer, then the extraction
+    machine = LearningMachine(repo, user_profile=True, custom_stores={"broken": BrokenStore()})
+    response = Agent(model=make_model(fake_llm), learning=machine).run("hi", user_id="alice", session_id="s1")
+    assert machine.wait(timeout=10)
+    assert response.content == "Hello Alice."
+    assert "Alice" in fake_llm.requests[0]["messages"][0]["content"]
