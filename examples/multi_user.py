@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from learning_fs.agent import Agent, RunResponse, model_or_exit
-from learning_fs.machine import LearningMachine, LearningMode
-from learning_fs.stores import EntityMemoryConfig, LearnedKnowledgeConfig, UserMemoryConfig
+from learning_fs import (
+    Agent,
+    EntityMemoryConfig,
+    LearnedKnowledgeConfig,
+    LearningMachine,
+    LearningMode,
+    RunResponse,
+    UserMemoryConfig,
+)
+from learning_fs.agent import model_or_exit
 
 TEAM = "acme-data"
 

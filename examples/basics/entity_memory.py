@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from learning_fs.agent import Agent, RunResponse, model_or_exit
-from learning_fs.machine import LearningMachine
-from learning_fs.stores import EntityMemoryConfig
+from learning_fs import Agent, EntityMemoryConfig, LearningMachine, RunResponse
+from learning_fs.agent import model_or_exit
 
 USER = "alice@example.com"
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from learning_fs.agent import Agent, RunResponse, model_or_exit
+from learning_fs import Agent, RunResponse
+from learning_fs.agent import model_or_exit
 
 USER = "alice@example.com"
 

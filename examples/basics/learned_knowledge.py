@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from learning_fs.agent import Agent, RunResponse, model_or_exit
-from learning_fs.machine import LearningMachine, LearningMode
-from learning_fs.stores import LearnedKnowledgeConfig
+from learning_fs import Agent, LearnedKnowledgeConfig, LearningMachine, LearningMode, RunResponse
+from learning_fs.agent import model_or_exit
 
 
 def main(model: Any = None, repo: Any = "tmp/learned_knowledge") -> list[RunResponse]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from learning_fs.agent import Agent, RunResponse, model_or_exit
-from learning_fs.machine import LearningMachine
-from learning_fs.stores import UserProfile, UserProfileConfig
+from learning_fs import Agent, LearningMachine, RunResponse, UserProfile, UserProfileConfig
+from learning_fs.agent import model_or_exit
 
 
 @dataclass

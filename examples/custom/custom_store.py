@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from learning_fs.agent import Agent, RunResponse, model_or_exit
-from learning_fs.format import EntityRecord, record_path
-from learning_fs.machine import LearningMachine, LearningMode
-from learning_fs.repo import MemoryRepo
+from learning_fs import Agent, EntityRecord, LearningMachine, LearningMode, MemoryRepo, RunResponse
+from learning_fs.agent import model_or_exit
+from learning_fs.format import record_path
 
 NAMESPACE = "glossary"
 

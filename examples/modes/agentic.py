@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from learning_fs.agent import Agent, RunResponse, model_or_exit
-from learning_fs.machine import LearningMachine, LearningMode
-from learning_fs.stores import UserMemoryConfig, UserProfileConfig
+from learning_fs import Agent, LearningMachine, LearningMode, RunResponse, UserMemoryConfig, UserProfileConfig
+from learning_fs.agent import model_or_exit
 
 
 def main(model: Any = None, repo: Any = "tmp/agentic") -> list[RunResponse]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from learning_fs.agent import Agent, RunResponse, model_or_exit
-from learning_fs.machine import LearningMachine, LearningMode, Requirement
-from learning_fs.stores import UserMemoryConfig
+from learning_fs import Agent, LearningMachine, LearningMode, Requirement, RunResponse, UserMemoryConfig
+from learning_fs.agent import model_or_exit
 
 
 def ask(requirement: Requirement) -> bool:
