@@ -147,6 +147,7 @@ class DecisionLogStore(BaseStore):
             return f"Logged decision {record.id}."
 
         @store_tool
+        @self.serialised(ctx.get("repo"))
         def record_outcome(decision_id: str, outcome: str, quality: Quality = "unknown") -> str:
             """Record how an earlier decision turned out.
 

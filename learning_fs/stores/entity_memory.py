@@ -104,7 +104,7 @@ class EntityMemoryStore(BaseStore):
 
     def write_tools(self, *, user_id: str | None = None, session_id: str | None = None, writer: Any = None,
                     namespace: str | None = None, **ctx: Any) -> list[Callable[..., str]]:
-        store, config = self, self.config
+        store, config, locked = self, self.config, self.serialised(ctx.get("repo"))
         space = self.namespace_for(namespace)
 
         def load(name: str, create: bool = False, entity_type: str | None = None) -> tuple[Any, EntityRecord]:
@@ -125,6 +125,7 @@ class EntityMemoryStore(BaseStore):
             return Item(id=new_id(kind), text=" ".join(text.split()), created=now(), session=session_id, **fields)
 
         @store_tool
+        @locked
         def create_entity(name: str, entity_type: str = "thing", description: str | None = None,
                           aliases: list[str] | None = None) -> str:
             """Create an entity (a person, organisation, project, place, product…), or update its details.
@@ -144,6 +145,7 @@ class EntityMemoryStore(BaseStore):
             return f"Saved entity {record.name} ({record.id})."
 
         @store_tool
+        @locked
         def add_fact(entity: str, fact: str, supersedes: str | None = None) -> str:
             """Record a lasting fact about an entity; name the old fact it replaces if it contradicts one.
 
@@ -171,6 +173,7 @@ class EntityMemoryStore(BaseStore):
             return f"Saved fact {new.id} about {record.name}{replaced}."
 
         @store_tool
+        @locked
         def add_event(entity: str, event: str, date: str | None = None) -> str:
             """Record something that happened to or with an entity, with its date.
 
@@ -190,6 +193,7 @@ class EntityMemoryStore(BaseStore):
             return f"Saved event {new.id} for {record.name}."
 
         @store_tool
+        @locked
         def add_relationship(entity: str, relation: str, target: str, description: str | None = None) -> str:
             """Link two entities, e.g. ("Alice", "works_at", "Acme"); both entities record the link.
 

@@ -99,6 +99,7 @@ class LearnedKnowledgeStore(BaseStore):
         space = self.namespace_for(namespace)
 
         @store_tool
+        @self.serialised(ctx.get("repo"))
         def save_learning(title: str, learning: str, context: str | None = None,
                           tags: list[str] | None = None) -> str:
             """Save a reusable insight: specific, actionable, and useful beyond this conversation.

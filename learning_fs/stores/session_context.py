@@ -80,9 +80,10 @@ class SessionContextStore(BaseStore):
         return self.write_tools(**ctx) if self.agent_writes else []
 
     def write_tools(self, *, user_id: str | None = None, session_id: str | None = None, writer: Any = None,
-                    **_: Any) -> list[Callable[..., str]]:
+                    repo: MemoryRepo | None = None, **_: Any) -> list[Callable[..., str]]:
         store = self
 
+        @self.serialised(repo)
         def update(summary: str | None, goal: str | None = None, plan: list[str] | None = None,
                    completed_steps: list[int] | None = None, progress: list[str] | None = None) -> str:
             if not session_id:

@@ -115,8 +115,8 @@ class UserMemoryStore(BaseStore):
         return self.write_tools(**ctx) if self.agent_writes else []
 
     def write_tools(self, *, user_id: str | None = None, session_id: str | None = None, writer: Any = None,
-                    **_: Any) -> list[Callable[..., str]]:
-        store = self
+                    repo: MemoryRepo | None = None, **_: Any) -> list[Callable[..., str]]:
+        store, locked = self, self.serialised(repo)
 
         def load() -> tuple[Any, MemoriesRecord]:
             active = store.require_writer(writer)
@@ -129,6 +129,7 @@ class UserMemoryStore(BaseStore):
             return next((item for item in record.memories if item.id == memory_id.strip() and item.active), None)
 
         @store_tool
+        @locked
         def add_memory(memory: str) -> str:
             """Remember an observation about the user that will matter in future conversations.
 
@@ -148,6 +149,7 @@ class UserMemoryStore(BaseStore):
             return f"Remembered ({item.id})."
 
         @store_tool
+        @locked
         def update_memory(memory_id: str, memory: str) -> str:
             """Correct or refine a memory about the user (keeps its id).
 
@@ -169,6 +171,7 @@ class UserMemoryStore(BaseStore):
             return f"Updated ({item.id})."
 
         @store_tool
+        @locked
         def delete_memory(memory_id: str) -> str:
             """Forget a memory about the user that is wrong or no longer true (git history keeps it).
 

@@ -77,10 +77,12 @@ class UserProfileStore(BaseStore):
     def get_tools(self, **ctx: Any) -> list[Callable[..., str]]:
         return self.write_tools(**ctx) if self.agent_writes else []
 
-    def write_tools(self, *, user_id: str | None = None, writer: Any = None, **_: Any) -> list[Callable[..., str]]:
-        store = self
+    def write_tools(self, *, user_id: str | None = None, writer: Any = None, repo: MemoryRepo | None = None,
+                    **_: Any) -> list[Callable[..., str]]:
+        store, locked = self, self.serialised(repo)
 
         @store_tool
+        @locked
         def update_user_profile(**changes: Any) -> str:
             unknown = sorted(set(changes) - set(store.descriptions))
             if unknown:
