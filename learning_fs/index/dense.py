@@ -1,16 +1,17 @@
-"""Vectors in Chroma: one collection per partition, queried without metadata filters.
+"""Vectors in Chroma: a collection per shared partition, hashed buckets for private ones.
 
 Chroma is only ever given vectors (``embedding_function=None`` everywhere), so its default
 embedding function — which downloads a model — can never run. Each collection holds one
 vector per chunk, id ``<entry id>#<chunk number>``, and minimal metadata (entry id, chunk,
-kind): the catalog holds the rest, so writes stay cheap (full metadata doubled Chroma's add
+kind, owner): the catalog holds the rest, so writes stay cheap (full metadata doubled Chroma's add
 time in measurements) and queries ask Chroma for distances only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,26 +47,41 @@ def split_chunk_id(value: str) -> tuple[str, int]:
     return entry_id, int(chunk)
 
 
-class VectorStore:
-    """The Chroma side of the index: collection per partition, named ``lfs-<index uid>-<pid>``.
+@dataclass(frozen=True)
+class QueryPlan:
+    """One nearest-neighbour query: which collection, how many neighbours, which metadata filter.
 
-    The uid keeps two indexes apart when they share one Chroma server (``HttpClient``).
+    ``tag`` is handed back with each neighbour so the caller knows which partition asked.
+    """
+
+    tag: int
+    collection: str
+    n_results: int
+    where: dict[str, Any] | None = None
+
+
+class VectorStore:
+    """The Chroma side of the index. Collections are named ``lfs-<index uid>-<suffix>``.
+
+    The uid keeps two indexes apart when they share one Chroma server (``HttpClient``); the
+    suffix (see :func:`learning_fs.index.partitions.collection_suffix`) says which partition
+    or bucket of partitions a collection holds.
     """
 
     def __init__(self, client: ClientAPI, uid: str) -> None:
         self._client = client
         self._prefix = f"lfs-{uid}-"
-        self._collections: dict[int, ChromaCollection] = {}
+        self._collections: dict[str, ChromaCollection] = {}
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lfs-dense")
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
 
-    def _collection(self, pid: int, create: bool) -> ChromaCollection | None:
-        found = self._collections.get(pid)
+    def _collection(self, suffix: str, create: bool) -> ChromaCollection | None:
+        found = self._collections.get(suffix)
         if found is not None:
             return found
-        name = f"{self._prefix}{pid}"
+        name = f"{self._prefix}{suffix}"
         if create:
             found = self._client.get_or_create_collection(
                 name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
@@ -75,64 +91,56 @@ class VectorStore:
                 found = self._client.get_collection(name, embedding_function=None)
             except Exception:  # chromadb raises NotFoundError (or ValueError in older 1.x)
                 return None
-        self._collections[pid] = found
+        self._collections[suffix] = found
         return found
 
-    def upsert(self, pid: int, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
-        collection = self._collection(pid, create=True)
+    def upsert(self, suffix: str, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+        collection = self._collection(suffix, create=True)
         assert collection is not None
         for start in range(0, len(ids), WRITE_BATCH):
             end = start + WRITE_BATCH
             collection.upsert(ids=ids[start:end], embeddings=vectors[start:end], metadatas=metadatas[start:end])
 
-    def delete(self, pid: int, ids: Sequence[str]) -> None:
-        collection = self._collection(pid, create=False)
+    def delete(self, suffix: str, ids: Sequence[str]) -> None:
+        collection = self._collection(suffix, create=False)
         if collection is not None and ids:
             for start in range(0, len(ids), WRITE_BATCH):
                 collection.delete(ids=list(ids[start : start + WRITE_BATCH]))
 
-    def vectors(self, pid: int, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    def vectors(self, suffix: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by chunk id (used to move an entry between partitions without re-embedding)."""
-        collection = self._collection(pid, create=False)
+        collection = self._collection(suffix, create=False)
         if collection is None or not ids:
             return {}
         got = collection.get(ids=list(ids), include=["embeddings"])
         embeddings = got["embeddings"] if got["embeddings"] is not None else []
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], embeddings, strict=True)}
 
-    def search(
-        self,
-        vector: np.ndarray,
-        plans: Sequence[tuple[int, int, Collection[str] | None]],
-    ) -> list[tuple[int, str, float]]:
-        """Run one query per (pid, n_results, kinds-for-``where``) plan, in parallel threads.
+    def search(self, vector: np.ndarray, plans: Sequence[QueryPlan]) -> list[tuple[int, str, float]]:
+        """Run the plans in parallel threads; (tag, chunk id, cosine similarity) per neighbour.
 
-        Returns (pid, chunk id, cosine similarity) for every neighbour found. Chroma's Rust core
-        releases the GIL, so small collections are queried side by side (measured: 4 collections
-        in 5.7 ms instead of 8.3 ms one after another).
+        Chroma's Rust core releases the GIL, so collections are queried side by side (measured:
+        4 collections in 5.7 ms instead of 8.3 ms one after another).
         """
 
-        def run(plan: tuple[int, int, Collection[str] | None]) -> list[tuple[int, str, float]]:
-            pid, n_results, kinds = plan
-            collection = self._collection(pid, create=False)
-            if collection is None or n_results <= 0:
+        def run(plan: QueryPlan) -> list[tuple[int, str, float]]:
+            collection = self._collection(plan.collection, create=False)
+            if collection is None or plan.n_results <= 0:
                 return []
-            where = {"kind": {"$in": sorted(kinds)}} if kinds is not None else None
             result = collection.query(
-                query_embeddings=[vector], n_results=n_results, where=where, include=["distances"]
+                query_embeddings=[vector], n_results=plan.n_results, where=plan.where, include=["distances"]
             )
             distances = result["distances"][0] if result["distances"] else []
-            return [(pid, i, 1.0 - float(d)) for i, d in zip(result["ids"][0], distances, strict=True)]
+            return [(plan.tag, i, 1.0 - float(d)) for i, d in zip(result["ids"][0], distances, strict=True)]
 
         if len(plans) == 1:
             return run(plans[0])
         return [hit for hits in self._pool.map(run, plans) for hit in hits]
 
-    def drop(self, pids: Collection[int] | None = None) -> None:
-        """Delete this index's collections (all of them when ``pids`` is None)."""
-        names = {f"{self._prefix}{pid}" for pid in pids} if pids is not None else None
+    def drop(self) -> None:
+        """Delete every collection of this index."""
         for listed in self._client.list_collections():
             name = listed if isinstance(listed, str) else listed.name
-            if name.startswith(self._prefix) and (names is None or name in names):
+            if name.startswith(self._prefix):
                 self._client.delete_collection(name)
         self._collections.clear()

@@ -2,16 +2,19 @@
 
 BM25 scores are unbounded and cosine similarities live in [-1, 1]; RRF uses only ranks,
 ``score(d) = sum_i w_i / (k + rank_i(d))``, so an entry found by only one ranking still gets
-a score (hybrid search never returns less than its best side) and an entry found by both rises.
-The constant ``k`` (60 in Cormack et al. 2009) flattens the head of each list; the default here
-was checked on the LongMemEval sample (see bench/retrieval_bench.py).
+a score (a hybrid search returns results when only one side matches) and one found by both rises.
+The constant ``k`` flattens the head of each list. 60 (Cormack et al. 2009) was set for
+1000-deep TREC runs; here each side contributes ~50 candidates and on the LongMemEval sample
+(59 questions) every k from 1 to 8 gave recall_all@5 0.898-0.915 against 0.864 for k=60
+(BM25 alone 0.881, dense alone 0.831). 5 sits in the middle of that plateau; the measurements
+and a two-fold check are printed by bench/retrieval_bench.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-RRF_K = 60
+RRF_K = 5
 
 
 def reciprocal_rank_fusion(

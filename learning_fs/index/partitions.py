@@ -1,14 +1,19 @@
-"""Which partition an entry lives in, and which partitions a search may read: the privacy rule.
+"""Which partition an entry lives in, which partitions a search may read (the privacy rule), and
+which Chroma collection holds a partition's vectors.
 
-Entries are split by (namespace, owner, active). Two reasons:
+Entries are split by (namespace, owner, active):
 
-* speed: Chroma applies a metadata filter in SQLite before the vector search (67 ms at 50k
-  entries, 136 ms at 100k when half of them match), but an unfiltered query on a collection of
-  the same size takes ~2 ms. One collection per partition turns every namespace or user filter
-  into unfiltered queries on small collections; the lexical side restricts by partition token.
 * privacy: private entries (namespace ``user``) get one partition per owner, so a search can only
-  read a user's private entries by naming that user — :func:`visible_partitions` is the single
-  place that decides, and it is a pure function that the tests pin down.
+  read a user's private entries by naming that user. :func:`visible_partitions` is the single
+  place that decides, and it is a pure function the tests pin down.
+* speed: Chroma applies a metadata filter in SQLite before the vector search (measured at 100k
+  vectors: 67 ms p50 when 15% match, 136 ms when half do), while an unfiltered query on a
+  collection of the same size takes ~2 ms. So every shared partition (a namespace, active or
+  not) is its own collection and a namespace filter becomes unfiltered queries on small ones.
+* Private partitions are many and small, and a Chroma collection costs ~2.7 MB of memory once
+  loaded and ~30-80 ms to create, so they share :data:`PRIVATE_BUCKETS` hashed collections per
+  status and are queried with a ``where`` on the owner: 2.4-2.7 ms on a 1-2k-vector collection.
+  The catalog still knows each entry's exact partition and rejects any vector from another.
 
 Inactive entries (superseded, expired) get their own partitions, so the default search, which
 skips them, never pays for them.
@@ -16,10 +21,14 @@ skips them, never pays for them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from learning_fs.index.types import ACTIVE, USER_NAMESPACE, Metadata
+
+#: Hashed collections for private partitions (per status); fixed when an index is created.
+PRIVATE_BUCKETS = 32
 
 
 @dataclass(frozen=True, order=True)
@@ -64,3 +73,15 @@ def visible_partitions(
             continue
         visible.append(key)
     return sorted(visible)
+
+
+def collection_suffix(key: PartitionKey, pid: int, buckets: int = PRIVATE_BUCKETS) -> str:
+    """The Chroma collection (name suffix) holding a partition's vectors.
+
+    A shared partition has its own (``p<pid>``); a private one shares a bucket chosen by a stable
+    hash of the owner (``u<bucket>a`` / ``u<bucket>i``), queried with a ``where`` on the owner.
+    """
+    if key.namespace != USER_NAMESPACE:
+        return f"p{pid}"
+    bucket = int.from_bytes(hashlib.sha256(key.user.encode()).digest()[:8], "big") % buckets
+    return f"u{bucket}{'a' if key.active else 'i'}"

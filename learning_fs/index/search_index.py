@@ -29,6 +29,7 @@ from learning_fs.index.chunking import CHUNK_OVERLAP, CHUNK_TOKENS, chunk_spans
 from learning_fs.index.dense import (
     MAX_FETCH,
     OVERFETCH_MIN_SHARE,
+    QueryPlan,
     VectorStore,
     chunk_id,
     persistent_client,
@@ -38,7 +39,7 @@ from learning_fs.index.embeddings import Embedder, default_embedder
 from learning_fs.index.errors import IndexMismatchError
 from learning_fs.index.fusion import RRF_K, reciprocal_rank_fusion
 from learning_fs.index.lexical import lexical_search, query_terms
-from learning_fs.index.partitions import partition_of, visible_partitions
+from learning_fs.index.partitions import PRIVATE_BUCKETS, collection_suffix, partition_of, visible_partitions
 from learning_fs.index.snippets import best_chunk, make_snippet
 from learning_fs.index.types import USER_NAMESPACE, Hit, IndexDoc, SearchMode
 
@@ -50,16 +51,17 @@ CHROMA_DIR = "chroma"
 #: Candidates taken from each ranking before fusion (at least; 3 x k when k is larger).
 FUSION_DEPTH = 50
 #: Entries embedded and written per step of a bulk upsert (bounds memory, keeps transactions short).
-UPSERT_BATCH = 256
+UPSERT_BATCH = 512
 
 
 class SearchIndex:
     """A rebuildable search index in one directory. Open it with :meth:`open`."""
 
-    def __init__(self, catalog: Catalog, vectors: VectorStore, embedder: Embedder) -> None:
+    def __init__(self, catalog: Catalog, vectors: VectorStore, embedder: Embedder, buckets: int) -> None:
         self._catalog = catalog
         self._vectors = vectors
         self.embedder = embedder
+        self._buckets = buckets
         self._lexical_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lfs-lexical")
 
     @classmethod
@@ -83,6 +85,8 @@ class SearchIndex:
             if uid is None:
                 uid = uuid.uuid4().hex[:12]
                 catalog.set_value("config", "uid", uid)
+                catalog.set_value("config", "buckets", str(PRIVATE_BUCKETS))
+            buckets = int(catalog.get_value("config", "buckets") or PRIVATE_BUCKETS)
             chroma = client if client is not None else persistent_client(root / CHROMA_DIR)
             vectors = VectorStore(chroma, uid)
             if switched:  # an empty index changing embedder: old collections have the old size
@@ -91,7 +95,7 @@ class SearchIndex:
         except BaseException:
             catalog.close()
             raise
-        return cls(catalog, vectors, embedder)
+        return cls(catalog, vectors, embedder, buckets)
 
     def close(self) -> None:
         """Release the catalog connection and worker threads."""
@@ -117,7 +121,11 @@ class SearchIndex:
         latest = {doc.id: doc for doc in docs}
         for doc in latest.values():
             doc.validate()
-        ordered = list(latest.values())
+        # Grouped by collection, so a bulk load makes few, large Chroma calls (each has ~10-30 ms
+        # of fixed cost) instead of one per partition per batch.
+        ordered = sorted(
+            latest.values(), key=lambda doc: self._suffix(self._catalog.pid_for(partition_of(doc.metadata)))
+        )
         embedded = 0
         for start in range(0, len(ordered), UPSERT_BATCH):
             embedded += self._upsert_batch(ordered[start : start + UPSERT_BATCH])
@@ -145,19 +153,19 @@ class SearchIndex:
             previous = old.get(doc.id)
             if previous is None or previous.digest != entry.digest:
                 to_embed += [(entry, doc.text[s.start : s.end]) for s in spans]
-            elif previous.pid != entry.pid:
-                moved.append((previous, entry))
-            elif previous.kind != entry.kind:
-                moved.append((previous, entry))  # same partition: re-written with the new kind
+            elif previous.pid != entry.pid or previous.kind != entry.kind:
+                moved.append((previous, entry))  # same vectors, new place or new metadata
         vectors = self.embedder.embed([text for _, text in to_embed]) if to_embed else None
-        writes: dict[int, tuple[list[str], list[np.ndarray], list[dict[str, str | int]]]] = {}
+        writes: dict[str, tuple[list[str], list[np.ndarray], list[dict[str, str | int]]]] = {}
 
         def add(entry: Entry, chunk: int, vector: np.ndarray) -> None:
-            ids, vecs, metas = writes.setdefault(entry.pid, ([], [], []))
+            ids, vecs, metas = writes.setdefault(self._suffix(entry.pid), ([], [], []))
             ids.append(chunk_id(entry.id, chunk))
             vecs.append(vector)
-            metas.append({"entry": entry.id, "chunk": chunk, "kind": entry.kind})
+            owner = self._catalog.partition_key(entry.pid).user
+            metas.append({"entry": entry.id, "chunk": chunk, "kind": entry.kind, "user": owner})
 
+        embedded = {entry.id for entry, _ in to_embed}
         chunk_of: dict[str, int] = {}
         for row, (entry, _) in enumerate(to_embed):
             chunk = chunk_of.get(entry.id, 0)
@@ -165,27 +173,30 @@ class SearchIndex:
             assert vectors is not None
             add(entry, chunk, vectors[row])
         for previous, entry in moved:
-            stored = self._vectors.vectors(
-                previous.pid, [chunk_id(previous.id, i) for i in range(len(previous.chunks))]
-            )
+            wanted = [chunk_id(previous.id, i) for i in range(len(previous.chunks))]
+            stored = self._vectors.vectors(self._suffix(previous.pid), wanted)
             if len(stored) != len(entry.chunks):  # vectors lost (interrupted write): embed again
                 fresh = self.embedder.embed([entry.body[s.start : s.end] for s in entry.chunks])
                 stored = {chunk_id(entry.id, i): fresh[i] for i in range(len(entry.chunks))}
-                chunk_of[entry.id] = len(entry.chunks)
+                embedded.add(entry.id)
             for i in range(len(entry.chunks)):
                 add(entry, i, stored[chunk_id(entry.id, i)])
-        for pid, (ids, vecs, metas) in writes.items():
-            self._vectors.upsert(pid, ids, np.stack(vecs), metas)
+        for suffix, (ids, vecs, metas) in writes.items():
+            self._vectors.upsert(suffix, ids, np.stack(vecs), metas)
         self._catalog.write_entries(new)
         # Only now drop what the catalog no longer points at: an interruption above leaves
         # vectors the catalog does not vouch for (never returned), not entries without vectors.
         new_by_id = {entry.id: entry for entry in new}
         for previous in old.values():
             current = new_by_id[previous.id]
-            keep = len(current.chunks) if current.pid == previous.pid else 0
+            same_place = self._suffix(current.pid) == self._suffix(previous.pid)
+            keep = len(current.chunks) if same_place else 0
             stale = [chunk_id(previous.id, i) for i in range(keep, len(previous.chunks))]
-            self._vectors.delete(previous.pid, stale)
-        return len(chunk_of)
+            self._vectors.delete(self._suffix(previous.pid), stale)
+        return len(embedded)
+
+    def _suffix(self, pid: int) -> str:
+        return collection_suffix(self._catalog.partition_key(pid), pid, self._buckets)
 
     def _digest(self, text: str) -> str:
         recipe = f"{self.embedder.name}\0{CHUNK_TOKENS}\0{CHUNK_OVERLAP}\0"
@@ -195,11 +206,11 @@ class SearchIndex:
         """Remove every entry whose metadata ``path`` is in ``paths``; return how many."""
         found = self._catalog.ids_for_paths(paths)
         self._catalog.delete_ids([entry_id for entry_id, _, _ in found])
-        by_pid: dict[int, list[str]] = {}
+        by_collection: dict[str, list[str]] = {}
         for entry_id, pid, chunks in found:
-            by_pid.setdefault(pid, []).extend(chunk_id(entry_id, i) for i in range(chunks))
-        for pid, ids in by_pid.items():
-            self._vectors.delete(pid, ids)
+            by_collection.setdefault(self._suffix(pid), []).extend(chunk_id(entry_id, i) for i in range(chunks))
+        for suffix, ids in by_collection.items():
+            self._vectors.delete(suffix, ids)
         return len(found)
 
     def clear(self) -> None:
@@ -257,12 +268,18 @@ class SearchIndex:
         self, vector: np.ndarray, pids: list[int], kinds: set[str] | None, depth: int
     ) -> list[tuple[str, float, int]]:
         """(entry id, cosine, best chunk) for up to ``depth`` entries, best first."""
-        plans: list[tuple[int, int, set[str] | None]] = []
+        plans: list[QueryPlan] = []
         counts = self._catalog.kind_counts(pids) if kinds is not None else {}
+        kind_filter = {"kind": {"$in": sorted(kinds)}} if kinds is not None else None
         for pid in pids:
             n_results = 2 * depth  # long entries have several chunks among the neighbours
+            suffix, owner = self._suffix(pid), self._catalog.partition_key(pid).user
+            if owner:  # a private partition in a shared bucket: Chroma filters by owner
+                where = {"$and": [{"user": owner}, kind_filter]} if kind_filter else {"user": owner}
+                plans.append(QueryPlan(pid, suffix, n_results, where))
+                continue
             if kinds is None:
-                plans.append((pid, n_results, None))
+                plans.append(QueryPlan(pid, suffix, n_results))
                 continue
             per_kind = counts.get(pid, {})
             total = sum(v for v, _ in per_kind.values())
@@ -271,9 +288,9 @@ class SearchIndex:
                 continue
             share = wanted / total
             if share >= OVERFETCH_MIN_SHARE:  # cheap: fetch more neighbours, filter afterwards
-                plans.append((pid, min(math.ceil(n_results / share), MAX_FETCH, total), None))
+                plans.append(QueryPlan(pid, suffix, min(math.ceil(n_results / share), MAX_FETCH, total)))
             else:  # a rare kind: Chroma's where filter is cheaper than fetching that many
-                plans.append((pid, n_results, kinds))
+                plans.append(QueryPlan(pid, suffix, n_results, kind_filter))
         neighbours = self._vectors.search(vector, plans) if plans else []
         best: dict[str, tuple[float, int, int]] = {}
         for pid, cid, similarity in neighbours:

@@ -14,6 +14,7 @@ from pytest_socket import SocketBlockedError
 
 from learning_fs.index import IndexDoc, IndexMismatchError, MiniLMEmbedder, SearchIndex
 from learning_fs.index.dense import persistent_client
+from learning_fs.index.partitions import PartitionKey, collection_suffix
 
 DocFactory = Callable[..., IndexDoc]
 MODES = ("hybrid", "dense", "lexical")
@@ -102,6 +103,25 @@ def test_privacy_private_entries_reach_only_their_owner(filled: SearchIndex, mod
             assert {hit.id for hit in bob if hit.namespace == "user"} == {"bob-coffee", "bob-secret"}
     assert filled.search("locker combination", namespace="user") == []
     assert filled.search("locker combination", namespace="user", user="carol") == []
+
+
+def test_privacy_holds_between_users_whose_vectors_share_a_collection(index: SearchIndex, make_doc: DocFactory) -> None:
+    """Private partitions are hashed into shared Chroma collections: owners must still never mix."""
+    bucket = collection_suffix(PartitionKey("user", "alice", True), 0)
+    twin = next(f"u{n}" for n in range(10_000) if collection_suffix(PartitionKey("user", f"u{n}", True), 0) == bucket)
+    index.upsert(
+        [
+            make_doc("a1", "Alice keeps her spare key under the blue flowerpot.", namespace="user", user="alice"),
+            make_doc("t1", "The spare key is under the blue flowerpot by the door.", namespace="user", user=twin),
+        ]
+    )
+    for mode in MODES:
+        assert ids(index.search("where is the spare key", user="alice", mode=mode)) == ["a1"]  # type: ignore[arg-type]
+        assert ids(index.search("where is the spare key", user=twin, mode=mode)) == ["t1"]  # type: ignore[arg-type]
+    # Ownership moves within the same collection: the vectors follow, the old owner loses them.
+    index.upsert([make_doc("a1", "Alice keeps her spare key under the blue flowerpot.", namespace="user", user=twin)])
+    assert ids(index.search("where is the spare key", user="alice", mode="dense")) == []
+    assert set(ids(index.search("where is the spare key", user=twin, mode="dense"))) == {"a1", "t1"}
 
 
 def test_private_entry_without_an_owner_is_refused(index: SearchIndex, make_doc: DocFactory) -> None:
