@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "Agent": "learning_fs.agent",
     "CommitInfo": "learning_fs.repo",
     "ConflictError": "learning_fs.errors",
+    "ContextRenderer": "learning_fs.context",
     "DecisionLogConfig": "learning_fs.stores",
     "DecisionRecord": "learning_fs.format",
     "EntityMemoryConfig": "learning_fs.stores",
@@ -29,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "LearningMode": "learning_fs.stores",
     "LearningRecord": "learning_fs.format",
     "LearningStore": "learning_fs.stores",
+    "LexicalSearcher": "learning_fs.search",
     "MemoriesRecord": "learning_fs.format",
     "MemoryRepo": "learning_fs.repo",
     "OpenAIChat": "learning_fs.extract",
@@ -37,22 +39,29 @@ _EXPORTS: dict[str, str] = {
     "Record": "learning_fs.format",
     "RecordNotFoundError": "learning_fs.errors",
     "RecordParseError": "learning_fs.errors",
+    "RecordWriter": "learning_fs.machine",
     "RepoLockTimeout": "learning_fs.errors",
     "Requirement": "learning_fs.machine",
     "RunResponse": "learning_fs.agent",
+    "SaveResult": "learning_fs.machine",
+    "SearchHit": "learning_fs.search",
+    "Searcher": "learning_fs.search",
     "SessionContextConfig": "learning_fs.stores",
     "SessionRecord": "learning_fs.format",
     "Snapshot": "learning_fs.repo",
+    "StoreConfig": "learning_fs.stores",
     "UnsafePathError": "learning_fs.errors",
     "UserMemoryConfig": "learning_fs.stores",
     "UserProfile": "learning_fs.stores",
     "UserProfileConfig": "learning_fs.stores",
+    "call_with_context": "learning_fs.stores",
 }
 
 __all__ = [
     "Agent",
     "CommitInfo",
     "ConflictError",
+    "ContextRenderer",
     "DecisionLogConfig",
     "DecisionRecord",
     "EntityMemoryConfig",
@@ -65,6 +74,7 @@ __all__ = [
     "LearningMode",
     "LearningRecord",
     "LearningStore",
+    "LexicalSearcher",
     "MemoriesRecord",
     "MemoryRepo",
     "OpenAIChat",
@@ -73,17 +83,23 @@ __all__ = [
     "Record",
     "RecordNotFoundError",
     "RecordParseError",
+    "RecordWriter",
     "RepoLockTimeout",
     "Requirement",
     "RunResponse",
+    "SaveResult",
+    "SearchHit",
+    "Searcher",
     "SessionContextConfig",
     "SessionRecord",
     "Snapshot",
+    "StoreConfig",
     "UnsafePathError",
     "UserMemoryConfig",
     "UserProfile",
     "UserProfileConfig",
     "__version__",
+    "call_with_context",
 ]
 
 
@@ -101,7 +117,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
-    from learning_fs.agent import Agent, RunResponse
+    from learning_fs.agent import (
+        Agent,
+        RunResponse,
+    )
+    from learning_fs.context import (
+        ContextRenderer,
+    )
     from learning_fs.errors import (
         ConflictError,
         LearningFSError,
@@ -110,7 +132,9 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
         RepoLockTimeout,
         UnsafePathError,
     )
-    from learning_fs.extract import OpenAIChat
+    from learning_fs.extract import (
+        OpenAIChat,
+    )
     from learning_fs.format import (
         DecisionRecord,
         EntityRecord,
@@ -122,8 +146,23 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
         Record,
         SessionRecord,
     )
-    from learning_fs.machine import Evidence, LearningMachine, Requirement
-    from learning_fs.repo import CommitInfo, MemoryRepo, Snapshot
+    from learning_fs.machine import (
+        Evidence,
+        LearningMachine,
+        RecordWriter,
+        Requirement,
+        SaveResult,
+    )
+    from learning_fs.repo import (
+        CommitInfo,
+        MemoryRepo,
+        Snapshot,
+    )
+    from learning_fs.search import (
+        LexicalSearcher,
+        Searcher,
+        SearchHit,
+    )
     from learning_fs.stores import (
         DecisionLogConfig,
         EntityMemoryConfig,
@@ -131,7 +170,9 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
         LearningMode,
         LearningStore,
         SessionContextConfig,
+        StoreConfig,
         UserMemoryConfig,
         UserProfile,
         UserProfileConfig,
+        call_with_context,
     )
