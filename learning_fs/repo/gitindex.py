@@ -5,24 +5,34 @@ library's new files as staged deletions, and a person's ``git commit`` at that m
 commit those deletions, undoing the library's writes. Updating the index costs 49–79 ms at 100k
 files (it is rewritten whole), five times the budget of a write, so it happens here instead:
 
-1. the writer appends the paths it committed to a journal in ``.git`` (inside the write lock);
+1. the writer appends ``<old blob id> TAB <path>`` for each path it committed to a journal in
+   ``.git`` (inside the write lock);
 2. a background thread, ``flush()``, process exit, or the ``pre-commit`` hook installed in the
-   repository drains the journal: under the index lock it reads HEAD's current blob for each
-   path and hands them to ``git update-index --index-info`` in one call.
+   repository drains the journal: under the index lock it sets each path to HEAD's current blob
+   with one ``git update-index --index-info``.
 
-Because the syncer always writes *HEAD's* version of a path (never the version one writer
-remembers), syncs from several processes can run in any order and still converge. The
-``pre-commit`` hook closes the remaining window: git re-reads the index after that hook, so a
-person's commit always sees the library's latest writes.
+A path is only synced while its index entry is still a version the library replaced (the stale
+entry): a change a person staged on purpose, or that ``git commit -a`` took from their edit, is
+left alone. Because the syncer always writes *HEAD's* version (never the version one writer
+remembers), syncs from several processes can run in any order and still converge.
+
+Git itself can undo a sync: ``git commit`` and ``git status`` read the index *before* taking its
+lock and write their copy back, so a sync that lands in between is lost (seen in tests). Drained
+journal entries are therefore kept in a bounded list of recent library paths, and every sync (the
+``pre-commit`` hook's included) checks those again. The hook runs after git has taken the lock
+and git re-reads the index after it (the real index for ``git commit``, ``GIT_INDEX_FILE`` for
+``git commit -a``), so a person's commit always contains the library's latest writes.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,88 +42,171 @@ from filelock import FileLock
 log = logging.getLogger(__name__)
 
 JOURNAL = "learning_fs-index-pending"
+RECENT = "learning_fs-index-synced"  # journal entries already synced, checked again by every sync
+RECENT_LIMIT = 20_000  # entries kept in RECENT (about 1.5 MB); older ones are dropped
+INDEX_LOCK = "learning_fs-index.lock"
+WRITE_LOCK = "learning_fs-write.lock"  # the repository-wide write lock (see locks.py)
 HOOK_MARKER = "# learning_fs: sync .git/index"
 _ZERO = "0" * 40
+_ABSENT = "-"  # journal marker: the path did not exist before the library's commit
+_claims = itertools.count()
+
+
+class IndexBusy(Exception):
+    """``git update-index`` could not run now (a person's git command holds ``index.lock``)."""
 
 
 def journal_path(git_dir: Path) -> Path:
     return git_dir / JOURNAL
 
 
-def record_pending(git_dir: Path, paths: list[str]) -> None:
-    """Append committed paths to the journal (caller holds the write lock)."""
-    if paths:
+def record_pending(git_dir: Path, changes: dict[str, str | None] | list[str]) -> None:
+    """Append committed paths, with the blob each replaced, to the journal (caller holds the write lock)."""
+    if isinstance(changes, list):  # paths only: synced without the stale-entry check
+        changes = dict.fromkeys(changes, "")
+    if changes:
+        lines = "".join(f"{old if old is not None else _ABSENT}\t{path}\n" for path, old in changes.items())
         with open(journal_path(git_dir), "a", encoding="utf-8") as handle:
-            handle.write("".join(p + "\n" for p in paths))
+            handle.write(lines)
+
+
+def has_pending(git_dir: Path) -> bool:
+    """Whether any journal (live or claimed by an earlier, failed sync) is waiting."""
+    return any(git_dir.glob(f"{JOURNAL}*"))
+
+
+def _remember_synced(git_dir: Path, claims: list[Path]) -> None:
+    """Move drained journal entries to the bounded list of recent paths (caller holds the index lock)."""
+    lines: list[str] = []
+    for file in claims:
+        try:
+            lines.extend(line for line in file.read_text(encoding="utf-8").splitlines() if line)
+        except FileNotFoundError:
+            continue
+    recent = git_dir / RECENT
+    kept = recent.read_text(encoding="utf-8").splitlines() if recent.exists() else []
+    entries = list(dict.fromkeys(kept + lines))[-RECENT_LIMIT:]  # unique, oldest dropped first
+    temporary = git_dir / f"{RECENT}.tmp"
+    temporary.write_text("".join(line + "\n" for line in entries), encoding="utf-8")
+    os.replace(temporary, recent)
+    for file in claims:
+        file.unlink(missing_ok=True)
 
 
 def claim_journal(git_dir: Path) -> None:
-    """Move the journal aside so writers start a fresh one while this one is drained."""
+    """Move the journal aside (under a name no other claim uses) so writers start a fresh one."""
     journal = journal_path(git_dir)
     if journal.exists():
-        os.replace(journal, git_dir / f"{JOURNAL}.{os.getpid()}.{threading.get_ident()}")
+        unique = f"{os.getpid()}.{threading.get_ident()}.{time.time_ns()}.{next(_claims)}"
+        os.replace(journal, git_dir / f"{JOURNAL}.{unique}")
+
+
+def _read_claims(files: list[Path]) -> dict[str, set[str] | None]:
+    """``path -> blob ids the library replaced there`` (None: sync whatever the index holds)."""
+    pending: dict[str, set[str] | None] = {}
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:  # drained by another process meanwhile
+            continue
+        for line in text.splitlines():
+            old, tab, path = line.partition("\t")
+            if not tab:  # a journal line of an older version: just a path
+                old, path = "", line
+            if not path:
+                continue
+            olds = pending.setdefault(path, set())
+            if not old or olds is None:
+                pending[path] = None
+            else:
+                olds.add(old)
+    return pending
+
+
+def _index_file(root: Path, git_dir: Path) -> Path:
+    """The index git will read: ``GIT_INDEX_FILE`` inside a hook of ``git commit -a``, else ``.git/index``."""
+    override = os.environ.get("GIT_INDEX_FILE")
+    if override:
+        path = Path(override)
+        return path if path.is_absolute() else root / path
+    return git_dir / "index"
+
+
+def _index_entries(index_file: Path, paths: list[str]) -> dict[str, tuple[int, str] | None]:
+    entries: dict[str, tuple[int, str] | None] = dict.fromkeys(paths)
+    if not index_file.exists():
+        return entries
+    index = pygit2.Index(str(index_file))
+    for path in paths:
+        try:
+            entry = index[path]
+        except (KeyError, ValueError):  # absent, or in conflict (stages 1-3): left to the person
+            continue
+        entries[path] = (entry.mode, str(entry.id))
+    return entries
 
 
 def sync_index(root: Path, git_dir: Path,
                under_write_lock: Callable[[Callable[[], None]], None] | None = None) -> int:
-    """Drain the journal into ``.git/index``; returns how many paths were synced.
+    """Drain the journal into the index and repair recent paths; returns how many entries changed.
 
-    ``under_write_lock`` runs the journal claim inside the caller's write lock, so no writer
-    appends to a journal that is being drained.
+    ``under_write_lock`` runs the journal claim inside the repository's write lock, so no writer
+    appends to a journal that is being drained. Raises :class:`IndexBusy` (journal kept for a
+    retry) when git's ``index.lock`` is held.
     """
-    with FileLock(str(git_dir / "learning_fs-index.lock"), timeout=60):
+    with FileLock(str(git_dir / INDEX_LOCK), timeout=60):
         if under_write_lock is not None:
             under_write_lock(lambda: claim_journal(git_dir))
         else:
             claim_journal(git_dir)
-        leftovers = sorted(git_dir.glob(f"{JOURNAL}.*"))
-        paths: list[str] = []
-        for file in leftovers:
-            paths.extend(line for line in file.read_text(encoding="utf-8").splitlines() if line)
-        if not paths:
-            for file in leftovers:
-                file.unlink(missing_ok=True)
+        claims = sorted(git_dir.glob(f"{JOURNAL}.*"))
+        pending = _read_claims([git_dir / RECENT, *claims])
+        if not pending:
             return 0
-        unique = sorted(set(paths))
+        paths = sorted(pending)
         repo = pygit2.Repository(str(git_dir))
         try:
             head_tree = repo.head.peel(pygit2.Commit).tree
         except (pygit2.GitError, KeyError):
             head_tree = None
+        current = _index_entries(_index_file(root, git_dir), paths)
         lines = []
-        for path in unique:
+        for path in paths:
             try:
                 entry = head_tree[path] if head_tree is not None else None
             except KeyError:
                 entry = None
-            if entry is None:
-                lines.append(f"0 {_ZERO}\t{path}")
-            else:
-                lines.append(f"{entry.filemode:o} {entry.id}\t{path}")
-        payload = "".join(line + "\0" for line in lines)
-        result = subprocess.run(
-            ["git", "update-index", "-z", "--index-info"],
-            cwd=root, input=payload.encode(), capture_output=True, check=False,
-        )
-        if result.returncode != 0:
-            # Typically a person's git command holds index.lock: keep the journal, retry later.
-            log.warning("could not update .git/index yet: %s", result.stderr.decode(errors="replace").strip())
-            return 0
-        for file in leftovers:
-            file.unlink(missing_ok=True)
-        return len(unique)
+            wanted = (entry.filemode, str(entry.id)) if entry is not None else None
+            have = current[path]
+            if have == wanted or (have is not None and wanted is not None and have[1] == wanted[1]):
+                continue  # already in step
+            olds = pending[path]
+            stale = olds is None or (have[1] in olds if have is not None else _ABSENT in olds)
+            if not stale:
+                continue  # a change a person staged (or `commit -a` took from their edit): theirs
+            lines.append(f"0 {_ZERO}\t{path}" if wanted is None else f"{wanted[0]:o} {wanted[1]}\t{path}")
+        if lines:
+            result = subprocess.run(
+                ["git", "update-index", "-z", "--index-info"], cwd=root,
+                input="".join(line + "\0" for line in lines).encode(), capture_output=True, check=False,
+            )
+            if result.returncode != 0:
+                raise IndexBusy(result.stderr.decode(errors="replace").strip())
+        if claims:
+            _remember_synced(git_dir, claims)
+        return len(lines)
 
 
 class IndexSyncer:
-    """A daemon thread that drains the journal shortly after writes (debounced)."""
+    """A daemon thread that drains the journal shortly after writes (debounced, retried while git is busy)."""
+
+    RETRY_DELAYS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
     def __init__(self, root: Path, git_dir: Path, claim: Callable[[Callable[[], None]], None],
                  delay: float = 0.05) -> None:
         self.root, self.git_dir, self.delay = root, git_dir, delay
         self._claim = claim
         self._wake = threading.Event()
-        self._idle = threading.Event()
-        self._idle.set()
         self._stop = False
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -121,27 +214,53 @@ class IndexSyncer:
     def notify(self) -> None:
         """Called after each commit on the checked-out branch."""
         with self._lock:
-            self._idle.clear()
+            if self._stop:
+                return
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="learning_fs-index-sync", daemon=True)
                 self._thread.start()
         self._wake.set()
 
-    def flush(self) -> None:
-        """Sync now and return when ``.git/index`` matches every commit made so far."""
-        self._drain()
-        self._idle.set()
+    def flush(self, timeout: float = 5.0, *, repair: bool = True) -> bool:
+        """Sync now; True when ``.git/index`` matches every commit made so far.
+
+        While a person's git command holds ``index.lock`` this retries for up to ``timeout``
+        seconds, then leaves the journal for the next sync (the pre-commit hook still covers a
+        person's commit) and returns False. ``repair=False`` skips the work when no journal is
+        waiting (closing, exiting) instead of re-checking recent paths git may have reverted.
+        """
+        if not repair and not has_pending(self.git_dir):
+            return True
+        deadline = time.monotonic() + timeout
+        for delay in itertools.chain(self.RETRY_DELAYS, itertools.repeat(self.RETRY_DELAYS[-1])):
+            outcome = self._drain()
+            if outcome is not False:
+                return bool(outcome)
+            if time.monotonic() + delay > deadline:
+                break
+            time.sleep(delay)
+        log.warning("could not update .git/index within %.0f s (is a git command running?); will retry", timeout)
+        return False
 
     def stop(self) -> None:
-        self._stop = True
+        with self._lock:
+            self._stop = True
         self._wake.set()
-        self.flush()
+        self.flush(repair=False)
 
-    def _drain(self) -> None:
+    def _drain(self) -> bool | None:
+        """True: the index is in step; False: git holds ``index.lock`` (retry); None: failed."""
+        if not self.git_dir.is_dir():  # the repository was deleted (a test's temporary directory)
+            return None
         try:
             sync_index(self.root, self.git_dir, self._claim)
+        except IndexBusy as exc:
+            log.debug("index busy, will retry: %s", exc)
+            return False
         except Exception:  # never let a background sync kill the process; flush() retries
             log.exception("syncing .git/index failed")
+            return None
+        return True
 
     def _run(self) -> None:
         while not self._stop:
@@ -150,20 +269,33 @@ class IndexSyncer:
             # Debounce: let a burst of writes finish, then sync once.
             while self._wake.wait(self.delay):
                 self._wake.clear()
-            self._drain()
-            if not self._wake.is_set():
-                self._idle.set()
+            for delay in self.RETRY_DELAYS:
+                if self._drain() is not False or self._stop:
+                    break
+                if self._wake.wait(delay):  # a new write: go round again (it will sync everything)
+                    break
 
 
 def hook_script() -> str:
-    """The ``pre-commit`` hook: drain the journal before git writes a person's commit."""
+    """The ``pre-commit`` hook: drain the journal before git writes a person's commit.
+
+    It runs this file as a script with ``python -I`` (isolated: no package import, so it starts
+    in ~0.1 s and cannot pick up the repository's files as modules). When that Python is gone
+    (the virtual environment was deleted), plain git resets the journaled paths to HEAD: a
+    person's commit still cannot undo a library write.
+    """
     python = sys.executable
+    script = Path(__file__).resolve()
     return f"""#!/bin/sh
 {HOOK_MARKER} before a person's commit, so it cannot undo a library write.
-journal="$(git rev-parse --git-dir)/{JOURNAL}"
-if ls "$journal"* >/dev/null 2>&1 && [ -x "{python}" ]; then
-  "{python}" -m learning_fs.repo.gitindex "$(git rev-parse --show-toplevel)" || true
+git_dir="$(git rev-parse --git-dir)" || exit 0
+[ -e "$git_dir/{RECENT}" ] || ls "$git_dir/{JOURNAL}"* >/dev/null 2>&1 || exit 0
+if [ -x "{python}" ] && [ -f "{script}" ] &&
+   "{python}" -I "{script}" "$(git rev-parse --show-toplevel)" "$git_dir"; then
+  exit 0
 fi
+cat "$git_dir/{RECENT}" "$git_dir/{JOURNAL}"* 2>/dev/null | cut -f2- | sort -u |
+  GIT_LITERAL_PATHSPECS=1 git reset -q HEAD --pathspec-from-file=- >/dev/null 2>&1
 exit 0
 """
 
@@ -172,15 +304,41 @@ def install_hook(git_dir: Path) -> bool:
     """Install the hook unless the repository already has a pre-commit hook of its own."""
     hooks = git_dir / "hooks"
     hook = hooks / "pre-commit"
-    if hook.exists() and HOOK_MARKER not in hook.read_text(encoding="utf-8", errors="replace"):
-        log.info("%s exists and is not ours; not installing the index-sync hook", hook)
-        return False
+    script = hook_script()
+    if hook.exists():
+        current = hook.read_text(encoding="utf-8", errors="replace")
+        if HOOK_MARKER not in current:
+            log.info("%s exists and is not ours; not installing the index-sync hook", hook)
+            return False
+        if current == script:
+            return True
     hooks.mkdir(parents=True, exist_ok=True)
-    hook.write_text(hook_script(), encoding="utf-8")
-    hook.chmod(0o755)
+    temporary = hooks / f".pre-commit.{os.getpid()}.tmp"
+    temporary.write_text(script, encoding="utf-8")
+    temporary.chmod(0o755)
+    os.replace(temporary, hook)  # never a half-written hook for a concurrent `git commit`
     return True
 
 
-if __name__ == "__main__":  # used by the pre-commit hook
-    top = Path(sys.argv[1])
-    sync_index(top, Path(pygit2.Repository(str(top)).path.rstrip("/")))
+def _hook_main(argv: list[str]) -> int:
+    """Entry point of the hook: sync under the same locks the library uses."""
+    root = Path(argv[1])
+    git_dir = Path(argv[2]) if len(argv) > 2 else Path(pygit2.Repository(str(root)).path)
+    if not git_dir.is_absolute():
+        git_dir = root / git_dir
+
+    def under_write_lock(action: Callable[[], None]) -> None:
+        with FileLock(str(git_dir / WRITE_LOCK), timeout=30):
+            action()
+
+    for delay in (0.05, 0.1, 0.2, 0.5, 1.0):
+        try:
+            sync_index(root, git_dir, under_write_lock)
+            return 0
+        except IndexBusy:  # the library's own syncer was mid-update: try again shortly
+            time.sleep(delay)
+    return 1
+
+
+if __name__ == "__main__":  # run by the pre-commit hook as a script (python -I)
+    sys.exit(_hook_main(sys.argv))

@@ -179,6 +179,8 @@ class MemoryRepo:
         self._syncer = gitindex.IndexSyncer(self.root, self.git_dir, self._run_locked)
         gitindex.install_hook(self.git_dir)
         _open_repos.add(self)
+        if gitindex.has_pending(self.git_dir):  # a writer died before syncing .git/index: catch up
+            self._syncer.notify()
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -382,9 +384,13 @@ class MemoryRepo:
             return self._commit(tx)
 
     # -- housekeeping -------------------------------------------------------------------------
-    def flush(self) -> None:
-        """Bring ``.git/index`` up to date with every library commit now (``git status`` clean)."""
-        self._syncer.flush()
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Bring ``.git/index`` up to date with every library commit now (``git status`` clean).
+
+        Returns False when a person's git command kept ``index.lock`` for ``timeout`` seconds; the
+        sync is then retried later and the pre-commit hook still protects their next commit.
+        """
+        return self._syncer.flush(timeout)
 
     def close(self) -> None:
         self._syncer.stop()
@@ -501,20 +507,15 @@ class MemoryRepo:
             else:
                 raise LearningFSError(f"could not commit to {tx.branch}: the branch kept moving")
             if checked_out:
-                old = {p: (trees.blob_at(self.git, base, p).id if trees.blob_at(self.git, base, p) else None)
-                       for p in tx.changes}
-                update_worktree(self.root, {p: (old[p], d) for p, d in tx.changes.items()})
-                gitindex.record_pending(self.git_dir, sorted(tx.changes))
+                old = {path: trees.blob_id_at(base, path) for path in tx.changes}
+                skipped = update_worktree(self.root, {p: (old[p], d) for p, d in tx.changes.items()})
+                gitindex.record_pending(self.git_dir, {p: (str(o) if o is not None else None) for p, o in old.items()})
+                for path, record in tx.records.items():
+                    if record is not None and path not in skipped:
+                        self._remember(path, record)
             self._commits += 1
         if checked_out:
             self._syncer.notify()
-            for path, record in tx.records.items():
-                if record is not None:
-                    try:
-                        st = os.stat(self.root / path)
-                        self._cache[path] = ((st.st_mtime_ns, st.st_size, st.st_ino), record.model_copy(deep=True))
-                    except OSError:
-                        pass
         if self.config.gc_every and self._commits % self.config.gc_every == 0:
             self.maintenance(wait=False)
         info = CommitInfo(sha=str(oid), subject=message.split("\n", 1)[0], message=message,
@@ -526,6 +527,14 @@ class MemoryRepo:
             except Exception:  # a derived view must never fail a write that already landed
                 log.exception("commit listener %r failed", listener)
         return info
+
+    def _remember(self, path: str, record: Record) -> None:
+        """Cache a record the library just wrote under the stat of its new file (saves a parse)."""
+        try:
+            st = os.stat(self.root / path)
+        except OSError:
+            return
+        self._cache[path] = ((st.st_mtime_ns, st.st_size, st.st_ino), record.model_copy(deep=True))
 
 
 class Snapshot:
@@ -590,7 +599,7 @@ def _search_roots(kind: str | None, namespace: str | None, user: str | None) -> 
 def _flush_all() -> None:
     for repo in list(_open_repos):
         try:
-            repo.flush()
+            repo._syncer.flush(timeout=2.0, repair=False)
         except Exception:  # interpreter shutdown: best effort, the pre-commit hook covers the rest
             log.debug("flush at exit failed", exc_info=True)
 

@@ -82,6 +82,17 @@ def changed_paths(
     return result
 
 
+def blob_id_at(tree: pygit2.Tree | None, path: str) -> pygit2.Oid | None:
+    """The id of the blob at ``path`` in ``tree`` (None when absent or a folder), without loading it."""
+    if tree is None:
+        return None
+    try:
+        entry = tree[path]
+    except KeyError:
+        return None
+    return entry.id if entry.type == pygit2.enums.ObjectType.BLOB else None
+
+
 def blob_at(repo: pygit2.Repository, tree: pygit2.Tree | None, path: str) -> pygit2.Blob | None:
     """The blob at ``path`` in ``tree``, or None."""
     if tree is None:

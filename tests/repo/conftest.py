@@ -1,0 +1,55 @@
+"""Fixtures for the git-layer tests: look at a repository the way a person does, with git itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from learning_fs import MemoryRepo
+
+
+class GitView:
+    """Run git in a repository (as the isolated test person) and read HEAD, the index and status."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __call__(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
+        result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, check=False,
+                                env={**os.environ, **(env or {})})
+        if check and result.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+        return result.stdout
+
+    def files(self, rev: str = "HEAD") -> set[str]:
+        """Every file path in a commit's tree."""
+        return set(self("ls-tree", "-r", "--name-only", rev).splitlines())
+
+    def text(self, path: str, rev: str = "HEAD") -> str:
+        return self("show", f"{rev}:{path}")
+
+    def status(self) -> list[str]:
+        """``git status --porcelain`` lines, untracked files included."""
+        return self("status", "--porcelain", "--untracked-files=all").splitlines()
+
+    def count(self, rev: str = "HEAD") -> int:
+        return int(self("rev-list", "--count", rev))
+
+    def head(self) -> str:
+        return self("rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def gitview() -> Callable[[MemoryRepo | Path], GitView]:
+    """``gitview(repo)``: git's own view of a memory repository (or any folder)."""
+    return lambda repo: GitView(repo.root if isinstance(repo, MemoryRepo) else Path(repo))
+
+
+@pytest.fixture
+def git(memory_repo: MemoryRepo) -> GitView:
+    """Git's view of the ``memory_repo`` fixture."""
+    return GitView(memory_repo.root)
