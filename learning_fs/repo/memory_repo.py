@@ -18,12 +18,13 @@ import subprocess
 import threading
 import weakref
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pygit2
 
-from learning_fs.errors import LearningFSError, RecordNotFoundError, RecordParseError
+from learning_fs.errors import ConflictError, LearningFSError, RecordNotFoundError, RecordParseError
 from learning_fs.format.layout import CONTENT_FOLDERS, FOLDERS, kind_from_path, namespace_segment, user_folder
 from learning_fs.format.records import USER_NAMESPACE, Record, parse_record
 from learning_fs.format.slugs import check_relative_path
@@ -53,7 +54,12 @@ class CommitEvent:
 
 
 class Transaction:
-    """Several writes and deletes that become one commit (``with repo.transaction(...) as tx``)."""
+    """Several writes and deletes that become one commit (``with repo.transaction(...) as tx``).
+
+    The repository's write lock is held from ``__enter__`` to the commit, so what ``tx.read``
+    returns is still the branch tip when the commit lands: a read-modify-write (append a fact to
+    an entity, a memory to a user's file) never drops another thread's or process's write.
+    """
 
     def __init__(self, repo: MemoryRepo, branch: str, message: str | None, trailers: dict[str, str] | None,
                  body: str, when: dt.datetime | None, author: pygit2.Signature | None) -> None:
@@ -68,13 +74,21 @@ class Transaction:
         self.records: dict[str, Record | None] = {}
         self.commit: CommitInfo | None = None
         self._base = repo._branch_tree(branch)
+        self._base_entries: dict[str, pygit2.Oid | None] = {}
+        self._hold: AbstractContextManager[None] | None = None
 
     # -- reading what the commit will build on ------------------------------------------------
     def read_bytes(self, path: str) -> bytes | None:
         if path in self.changes:
             return self.changes[path]
-        blob = trees.blob_at(self.repo.git, self._base, path)
-        return blob.data if blob is not None else None
+        oid = self._base_id(path)
+        return self.repo.git[oid].data if oid is not None else None  # type: ignore[attr-defined]
+
+    def _base_id(self, path: str) -> pygit2.Oid | None:
+        """Blob id of ``path`` at the base commit (looked up once per transaction)."""
+        if path not in self._base_entries:
+            self._base_entries[path] = trees.blob_id_at(self._base, path)
+        return self._base_entries[path]
 
     def read(self, path: str) -> Record | None:
         """The record at ``path`` as this transaction sees it (branch tip plus staged writes)."""
@@ -91,7 +105,7 @@ class Transaction:
 
     def read_base_exists(self, path: str) -> bool:
         """Whether ``path`` existed before this transaction (Add vs Update in the subject)."""
-        return trees.blob_at(self.repo.git, self._base, path) is not None
+        return self._base_id(path) is not None
 
     # -- writing ------------------------------------------------------------------------------
     def write(self, record: Record, path: str | None = None, touch: bool = True) -> str:
@@ -104,6 +118,8 @@ class Transaction:
             path = record_path(record)
             if self._id_at(path) not in (None, record.id):
                 path = record_path(record, disambiguate=True)
+                if self._id_at(path) not in (None, record.id):  # only a title crafted to collide gets here
+                    raise ConflictError(f"{path} already holds another record; pass path= explicitly", [path])
         check_relative_path(path)
         data = record.to_markdown().encode("utf-8")
         current = self.read_bytes(path)
@@ -144,11 +160,26 @@ class Transaction:
 
     # -- context manager ----------------------------------------------------------------------
     def __enter__(self) -> Transaction:
+        self._hold = self.repo._lock.hold()
+        self._hold.__enter__()
+        # The tip may have moved since the transaction was created: build on what is there now.
+        self._base = self.repo._branch_tree(self.branch)
+        self._base_entries.clear()
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            self.commit = self.repo._commit(self)
+        event = None
+        try:
+            if exc_type is None:
+                result = self.repo._commit_locked(self)
+                if result is not None:
+                    self.commit, event = result
+        finally:
+            hold, self._hold = self._hold, None
+            if hold is not None:
+                hold.__exit__(None, None, None)
+        if event is not None:
+            self.repo._publish(event)  # outside the lock: a slow listener never blocks other writers
 
 
 class MemoryRepo:
@@ -359,8 +390,6 @@ class MemoryRepo:
 
     def revert(self, commit: str, *, message: str | None = None) -> CommitInfo | None:
         """Undo one commit with a new commit (like ``git revert``); conflicts change nothing."""
-        from learning_fs.errors import ConflictError
-
         with self._lock.hold(), self._git_lock:
             target = self.resolve(commit)
             tip = self._tip(self.branch)
@@ -381,7 +410,11 @@ class MemoryRepo:
                                   trailers={"Learning-Store": "repo", "Learning-Revert": str(target.id)})
             tx.changes = changes
             tx.records = {}
-            return self._commit(tx)
+            result = self._commit_locked(tx)
+        if result is None:
+            return None
+        self._publish(result[1])
+        return result[0]
 
     # -- housekeeping -------------------------------------------------------------------------
     def flush(self, timeout: float = 5.0) -> bool:
@@ -403,13 +436,18 @@ class MemoryRepo:
         self.close()
 
     def maintenance(self, wait: bool = True) -> None:
-        """Pack loose objects (``git gc --auto``); object-level commits never trigger it themselves."""
-        args = ["git", "gc", "--auto", "--quiet"]
+        """Pack loose objects (``git gc --auto``); object-level commits never trigger it themselves.
+
+        ``wait=True`` returns once packing is done (git would otherwise detach and pack in the
+        background); ``wait=False`` starts it and returns at once (what writes do every
+        ``gc_every`` commits, off the write path).
+        """
         if wait:
-            subprocess.run(args, cwd=self.root, check=False, capture_output=True)
+            subprocess.run(["git", "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"],
+                           cwd=self.root, check=False, capture_output=True)
         else:
-            subprocess.Popen(args, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+            subprocess.Popen(["git", "gc", "--auto", "--quiet"], cwd=self.root, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
 
     # -- internals ----------------------------------------------------------------------------
     def _run_locked(self, action: Callable[[], None]) -> None:
@@ -476,11 +514,22 @@ class MemoryRepo:
         return history.format_message(subject, tx.body, trailers)
 
     def _commit(self, tx: Transaction) -> CommitInfo | None:
+        """Commit a transaction's changes and tell the listeners (takes the write lock itself)."""
+        with self._lock.hold():
+            result = self._commit_locked(tx)
+        if result is None:
+            return None
+        info, event = result
+        self._publish(event)
+        return info
+
+    def _commit_locked(self, tx: Transaction) -> tuple[CommitInfo, CommitEvent] | None:
+        """One commit on ``tx.branch`` by compare-and-swap on its tip; the caller holds the write lock."""
         if not tx.changes:
             return None
         message = self._message(tx)
         ref = f"refs/heads/{tx.branch}"
-        with self._lock.hold(), self._git_lock:
+        with self._git_lock:
             checked_out = tx.branch == self.branch
             for attempt in range(20):
                 tip = self._tip(tx.branch)
@@ -501,6 +550,7 @@ class MemoryRepo:
                         # libgit2 refuses when the ref no longer points at parents[0]: compare-and-swap.
                         oid = self.git.create_commit(ref, author, committer, message, tree_id, parents)
                 except (pygit2.GitError, pygit2.AlreadyExistsError, OSError) as exc:
+                    # Only a writer outside this library (a person's git) moves the tip while we hold the lock.
                     log.debug("branch %s moved under us (%s); retry %d", tx.branch, exc, attempt + 1)
                     continue
                 break
@@ -521,12 +571,7 @@ class MemoryRepo:
         info = CommitInfo(sha=str(oid), subject=message.split("\n", 1)[0], message=message,
                           author=author.name, email=author.email, trailers=history.parse_trailers(message))
         event = CommitEvent(tx.branch, str(oid), dict(tx.changes), dict(tx.records), checked_out)
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a derived view must never fail a write that already landed
-                log.exception("commit listener %r failed", listener)
-        return info
+        return info, event
 
     def _remember(self, path: str, record: Record) -> None:
         """Cache a record the library just wrote under the stat of its new file (saves a parse)."""
@@ -535,6 +580,14 @@ class MemoryRepo:
         except OSError:
             return
         self._cache[path] = ((st.st_mtime_ns, st.st_size, st.st_ino), record.model_copy(deep=True))
+
+    def _publish(self, event: CommitEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a derived view must never fail a write that already landed
+                log.exception("commit listener %r failed", listener)
+        return None
 
 
 class Snapshot:
