@@ -109,6 +109,8 @@ def fresh_repo(workdir: Path, records: int) -> MemoryRepo:
         return MemoryRepo.init(target)
     source = cached(f"repo-{records}-v1", lambda path: build_repo(path, records))
     link_copy(source, target)
+    # Hard-linking changed every file's ctime: without this the first git command re-hashes them all.
+    subprocess.run(["git", "config", "core.trustctime", "false"], cwd=target, check=True)
     return MemoryRepo(target)
 
 
