@@ -30,7 +30,7 @@ from learning_fs.machine.privacy import scrub_private
 from learning_fs.machine.tools import bind_tool, is_read_only
 from learning_fs.machine.writer import BufferedWriter, RecordWriter
 from learning_fs.repo import MemoryRepo
-from learning_fs.stores.protocol import StoreConfig, call_with_context
+from learning_fs.stores.protocol import StoreConfig, accepts_keyword, call_with_context
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,9 @@ class LearningMachine:
         repo: A :class:`MemoryRepo`, or the path of one (created if it does not exist). Default:
             ``$LEARNING_FS_REPO``, else ``./memory_repo``.
         model: The model stores extract with (an ``OpenAIChat``, any ``ChatModel``, or a model id).
-            ``None``: recall, context and tools work; background extraction does nothing.
+            ``None``: recall, context and tools work; stores that extract with a model learn
+            nothing after a turn (a warning names them once), stores whose ``process`` needs
+            no model still learn.
         user_profile, user_memory, session_context, entity_memory, learned_knowledge, decision_log:
             ``True`` (defaults), a ``*Config``, a store object, or ``None``/``False`` (off).
         custom_stores: ``{name: store or config}``; ``name`` delimits the store's context block.
@@ -440,9 +442,17 @@ class LearningMachine:
             log.exception("%s: extraction failed; nothing from this turn was written by it", slot.name)
 
     def _warn_without_model(self) -> None:
-        if self.model is None and not self._warned_no_model:
+        """Say once that stores which extract with a model will not learn (never the ones that need none).
+
+        A store needs a model when its ``process`` (or ``aprocess``) takes a ``model`` keyword,
+        as ``BaseStore.process`` and so every built-in store does; a custom store whose
+        ``process`` declares no ``model`` learns without one and is not named.
+        """
+        if self.model is not None or self._warned_no_model:
+            return
+        names = ", ".join(slot.name for slot in self._slots if slot.extracts and _needs_model(slot.store))
+        if names:
             self._warned_no_model = True
-            names = ", ".join(s.name for s in self._slots if s.extracts)
             log.warning("no model configured: %s will not learn from conversations (pass model=...)", names)
 
 
@@ -463,6 +473,12 @@ def _log_flush(slot: StoreSlot, writer: BufferedWriter) -> None:
     result = writer.flush()
     if result.commit:
         log.info("%s learned from the turn: %s", slot.name, result.commit[:10])
+
+
+def _needs_model(store: Any) -> bool:
+    """Whether the store's extraction takes the machine's model (so learns nothing without one)."""
+    methods = [getattr(store, name, None) for name in ("process", "aprocess")]
+    return any(callable(method) and accepts_keyword(method, "model") for method in methods)
 
 
 def _looks_like_store(value: Any) -> bool:

@@ -69,6 +69,12 @@ def call_with_context(fn: Callable[..., Any], *args: Any, **ctx: Any) -> Any:
     return fn(*args, **{key: value for key, value in ctx.items() if key in names})
 
 
+def accepts_keyword(fn: Callable[..., Any], name: str) -> bool:
+    """Whether :func:`call_with_context` would pass ``name`` to ``fn`` (declared, or ``**kwargs``)."""
+    accepts_all, names = _accepted_keywords(fn)
+    return accepts_all or name in names
+
+
 def _accepted_keywords(fn: Callable[..., Any]) -> tuple[bool, frozenset[str]]:
     # Bound methods are new objects on every attribute access: key the cache on the function.
     key = getattr(fn, "__func__", None)

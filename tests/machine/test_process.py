@@ -122,6 +122,47 @@ def test_without_a_model_process_warns_once_and_writes_nothing(
     assert caplog.text.count("no model configured") == 1
 
 
+class PhraseStore:
+    """A custom store that learns without a model: ``process`` declares no ``model``."""
+
+    learning_type = "phrases"
+
+    def __init__(self) -> None:
+        self.turns: list[list[dict[str, object]]] = []
+
+    def process(self, messages: list[dict[str, object]]) -> None:
+        self.turns.append(messages)
+
+
+class ModelStore(PhraseStore):
+    """A custom store whose extraction takes the machine's model, so learns nothing without one."""
+
+    learning_type = "model_phrases"
+
+    def process(self, messages: list[dict[str, object]], model: object = None) -> None:  # type: ignore[override]
+        if model is not None:
+            self.turns.append(messages)
+
+
+def test_without_a_model_only_stores_that_need_one_are_named(
+    repo: MemoryRepo, caplog: pytest.LogCaptureFixture
+) -> None:
+    phrases, needs_model = PhraseStore(), ModelStore()
+    alone = LearningMachine(repo, learning=False, custom_stores={"phrases": phrases})
+    with caplog.at_level(logging.WARNING):
+        alone.process(TURN, user_id="alice", background=False)
+    assert phrases.turns and "no model configured" not in caplog.text  # it learned: no false alarm
+
+    caplog.clear()
+    mixed = LearningMachine(repo, user_memory=True,
+                            custom_stores={"phrases": phrases, "model_phrases": needs_model})
+    with caplog.at_level(logging.WARNING):
+        mixed.process(TURN, user_id="alice", background=False)
+    [warning] = [r.getMessage() for r in caplog.records if "no model configured" in r.getMessage()]
+    assert "user_memory, model_phrases will not learn" in warning and "phrases," not in warning
+    assert needs_model.turns == []
+
+
 def test_agentic_stores_do_not_extract(repo: MemoryRepo, fake_llm: FakeLLM) -> None:
     from tests.fakellm import make_model
 
