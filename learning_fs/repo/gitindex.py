@@ -50,6 +50,7 @@ HOOK_MARKER = "# learning_fs: sync .git/index"
 _ZERO = "0" * 40
 _ABSENT = "-"  # journal marker: the path did not exist before the library's commit
 _claims = itertools.count()
+_warned: set[Path] = set()  # repositories whose foreign pre-commit hook was reported (once per process)
 
 
 class IndexBusy(Exception):
@@ -313,7 +314,13 @@ def install_hook(git_dir: Path) -> bool:
     if hook.exists():
         current = hook.read_text(encoding="utf-8", errors="replace")
         if HOOK_MARKER not in current:
-            log.info("%s exists and is not ours; not installing the index-sync hook", hook)
+            if git_dir in _warned:
+                return False
+            _warned.add(git_dir)
+            log.warning("%s is not learning_fs's: a commit made right after a library write may undo it. "
+                        "Call flush() before committing, or add this line to that hook: "
+                        '"%s" -I "%s" "$(git rev-parse --show-toplevel)" "$(git rev-parse --git-dir)"',
+                        hook, sys.executable, Path(__file__).resolve())
             return False
         if current == script:
             return True

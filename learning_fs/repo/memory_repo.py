@@ -125,12 +125,14 @@ class Transaction:
         current = self.read_bytes(path)
         if current == data:
             record._path = path
+            record._blob = str(pygit2.hash(data))
             return path
         if touch and current is not None:
             record.touch()
             data = record.to_markdown().encode("utf-8")
         self.changes[path] = data
         record._path = path
+        record._blob = str(pygit2.hash(data))
         self.records[path] = record
         return path
 
@@ -208,7 +210,9 @@ class MemoryRepo:
         self._listeners: list[CommitListener] = []
         self._commits = 0
         self._syncer = gitindex.IndexSyncer(self.root, self.git_dir, self._run_locked)
-        gitindex.install_hook(self.git_dir)
+        if gitindex.install_hook(self.git_dir) and self._hooks_elsewhere():
+            log.warning("core.hooksPath is set in %s: git will not run learning_fs's pre-commit hook, so a "
+                        "commit made right after a library write may undo it; call flush() first", self.root)
         _open_repos.add(self)
         if gitindex.has_pending(self.git_dir):  # a writer died before syncing .git/index: catch up
             self._syncer.notify()
@@ -241,10 +245,38 @@ class MemoryRepo:
 
     @property
     def branch(self) -> str:
-        """The branch the working tree has checked out (the one memories are read from)."""
+        """The branch the working tree has checked out (the one memories are read from).
+
+        Raises :class:`LearningFSError` when HEAD is detached (a person is bisecting or looking at
+        an old commit): the library will not commit where no branch can hold the commit.
+        """
+        name = self._checked_out()
+        if name is None:
+            raise LearningFSError(f"HEAD is detached in {self.root}: check out a branch before writing "
+                                  "(or write to a named branch with branch=...)")
+        return name
+
+    def _hooks_elsewhere(self) -> bool:
+        """Whether git looks for hooks outside ``.git/hooks`` (core.hooksPath, e.g. set by husky)."""
+        try:
+            return bool(self.git.config["core.hooksPath"])
+        except (KeyError, pygit2.GitError):
+            return False
+
+    def _checked_out(self) -> str | None:
+        """The checked-out branch, or None when HEAD is detached."""
         with self._git_lock:
             target = self.git.references["HEAD"].target
-        return str(target).removeprefix("refs/heads/")
+        if not isinstance(target, str):
+            return None
+        return target.removeprefix("refs/heads/")
+
+    def _head_commit(self) -> pygit2.Commit | None:
+        """The commit HEAD points at (branch tip or detached), None in an empty repository."""
+        try:
+            return self.git.head.peel(pygit2.Commit)
+        except (pygit2.GitError, KeyError):
+            return None
 
     # -- reading ------------------------------------------------------------------------------
     def read(self, path: str, *, copy: bool = True) -> Record:
@@ -263,11 +295,7 @@ class MemoryRepo:
         if hit is not None and hit[0] == key:
             record = hit[1]
         else:
-            try:
-                text = full.read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise RecordParseError(path, f"not UTF-8 text ({exc.reason})") from None
-            record = parse_record(text, path)
+            record = _parse_bytes(full.read_bytes(), path)
             self._cache[path] = (key, record)
         return record.model_copy(deep=True) if copy else record
 
@@ -368,13 +396,13 @@ class MemoryRepo:
         """Commits, newest first: of the whole repository or of one record (``--follow``)."""
         if path is not None:
             check_relative_path(path)
-        return history.git_log(self.root, branch or self.branch, path, limit, since)
+        return history.git_log(self.root, branch or self._checked_out() or "HEAD", path, limit, since)
 
     def resolve(self, at: str | dt.date | dt.datetime) -> pygit2.Commit:
         """A commit from a sha, ref, date or datetime (the last commit at or before it)."""
         with self._git_lock:
             if history.looks_like_date(at):
-                at = history.commit_before(self.root, self.branch, at)  # type: ignore[arg-type]
+                at = history.commit_before(self.root, self._checked_out() or "HEAD", at)  # type: ignore[arg-type]
             try:
                 return self.git.revparse_single(str(at)).peel(pygit2.Commit)
             except (KeyError, ValueError, pygit2.GitError):
@@ -463,18 +491,14 @@ class MemoryRepo:
 
     def _branch_tree(self, branch: str) -> pygit2.Tree | None:
         with self._git_lock:
-            tip = self._tip(branch) or (self._tip(self.branch) if branch != self.branch else None)
+            tip = self._tip(branch) or (self._head_commit() if branch != self._checked_out() else None)
             return tip.tree if tip is not None else None
 
     def _parse_blob(self, data: bytes, path: str) -> Record:
         key = f"{path}\0{pygit2.hash(data)}"
         cached = self._blob_cache.get(key)
         if cached is None:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise RecordParseError(path, f"not UTF-8 text ({exc.reason})") from None
-            cached = parse_record(text, path)
+            cached = _parse_bytes(data, path)
             if len(self._blob_cache) > 4096:
                 self._blob_cache.clear()
             self._blob_cache[key] = cached
@@ -530,12 +554,12 @@ class MemoryRepo:
         message = self._message(tx)
         ref = f"refs/heads/{tx.branch}"
         with self._git_lock:
-            checked_out = tx.branch == self.branch
+            checked_out = tx.branch == self._checked_out()
             for attempt in range(20):
                 tip = self._tip(tx.branch)
                 parent = tip
                 if parent is None and not checked_out:
-                    parent = self._tip(self.branch)  # a new branch starts from the checked-out one
+                    parent = self._head_commit()  # a new branch starts from the checked-out commit
                 base = parent.tree if parent is not None else None
                 tree_id = trees.apply_changes(self.git, base, tx.changes)
                 if parent is not None and tree_id == parent.tree_id:
@@ -625,6 +649,17 @@ class Snapshot:
                 yield self.read(path)
             except RecordParseError as exc:
                 log.warning("skipping %s", exc)
+
+
+def _parse_bytes(data: bytes, path: str) -> Record:
+    """Parse a file's bytes, remembering their git blob id on the record (``record.blob``)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordParseError(path, f"not UTF-8 text ({exc.reason})") from None
+    record = parse_record(text.replace("\r\n", "\n"), path)  # a file saved on Windows reads the same
+    record._blob = str(pygit2.hash(data))
+    return record
 
 
 def _walk_tree(git: pygit2.Repository, obj: pygit2.Object, prefix: str, out: list[str]) -> None:

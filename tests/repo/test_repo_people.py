@@ -270,3 +270,19 @@ def test_the_hook_is_quiet_and_fast_enough(memory_repo: MemoryRepo, git: GitView
     result = subprocess.run(["git", "commit", "-qm", "Mine"], cwd=memory_repo.root, capture_output=True, text=True)
 
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_a_foreign_hook_or_hooks_path_is_reported(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                  gitview: Callable[[MemoryRepo], GitView]) -> None:
+    repo = MemoryRepo.init(tmp_path / "r")
+    (repo.git_dir / "hooks" / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    with caplog.at_level(logging.WARNING):
+        MemoryRepo(repo.root)
+    assert "flush()" in caplog.text and "-I" in caplog.text  # says what to do about it
+
+    other = MemoryRepo.init(tmp_path / "o")
+    gitview(other)("config", "core.hooksPath", ".husky")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        MemoryRepo(other.root)
+    assert "core.hooksPath" in caplog.text

@@ -245,3 +245,38 @@ def test_maintenance_packs_loose_objects(memory_repo: MemoryRepo, git: GitView) 
 
     assert int(objects()["packs"]) >= 1
     assert git("fsck", "--strict", "--no-dangling") == ""
+
+
+def test_a_record_knows_the_blob_it_was_read_from(memory_repo: MemoryRepo, git: GitView) -> None:
+    record = LearningRecord(title="Blob")
+    memory_repo.write(record)
+    blob = git("rev-parse", f"HEAD:{record.path}").strip()
+
+    assert record.blob == blob
+    assert memory_repo.read(str(record.path)).blob == blob
+    assert memory_repo.as_of("HEAD").read(str(record.path)).blob == blob
+
+
+def test_a_file_saved_with_windows_line_endings_reads_the_same(memory_repo: MemoryRepo) -> None:
+    record = LearningRecord(title="CRLF", learning="one\ntwo")
+    memory_repo.write(record)
+    file = memory_repo.root / str(record.path)
+    file.write_bytes(file.read_bytes().replace(b"\n", b"\r\n"))
+
+    assert memory_repo.read(str(record.path)) == record
+
+
+def test_writes_refuse_a_detached_head_and_reads_still_work(memory_repo: MemoryRepo, git: GitView) -> None:
+    record = LearningRecord(title="Before detaching")
+    memory_repo.write(record)
+    memory_repo.flush()
+    git("checkout", "-q", "--detach")
+    branches = git("for-each-ref", "refs/heads")
+
+    with pytest.raises(Exception, match="HEAD is detached"):
+        memory_repo.write(LearningRecord(title="Nowhere to go"))
+
+    assert git("for-each-ref", "refs/heads") == branches  # no branch named after a commit id
+    assert memory_repo.read(str(record.path)) == record
+    assert [c.subject for c in memory_repo.log(limit=1)] == ["Add learning: Before detaching"]
+    assert memory_repo.write(LearningRecord(title="Proposed"), branch="proposals/x") is not None
