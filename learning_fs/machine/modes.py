@@ -1,36 +1,39 @@
-"""Which stores learn when: the modes, what each one makes the machine do, and their validation.
+"""Which stores learn when: the mode table as the machine applies it, and mode validation.
 
-The machine decides per store, from its mode alone, whether it extracts after a turn (ALWAYS,
-PROPOSE), whether the agent gets its tools (AGENTIC, PROPOSE, HITL), and whether those tools
-pause the run for a person (HITL). A store declares the modes it can honour in
-``SUPPORTED_MODES``; anything else is refused when the machine is built, because a mode that
-silently does nothing is a memory that silently never forms.
+The table itself lives next to ``LearningMode`` in ``learning_fs.stores.protocol`` (stores
+cannot import the machine, and both must read the same one); it is re-exported here. Per store,
+its mode alone decides whether it extracts after a turn (``EXTRACTING_MODES``: ALWAYS,
+PROPOSE), whether the agent gets its write tools by default (``TOOL_MODES``: AGENTIC, HITL;
+``enable_agent_tools=True`` adds them in the other modes), whether those tools pause the run for
+a person (``PAUSING_MODES``: HITL), and whether writes become proposals (``PROPOSING_MODES``:
+PROPOSE). A store declares the modes it can honour in ``SUPPORTED_MODES``; anything else is
+refused when the machine is built, because a mode that silently does nothing is a memory that
+silently never forms.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from learning_fs.stores.protocol import LearningMode, check_mode
+from learning_fs.stores.protocol import (
+    EXTRACTING_MODES,
+    PAUSING_MODES,
+    PROPOSING_MODES,
+    TOOL_MODES,
+    LearningMode,
+    check_mode,
+)
 
 __all__ = [
     "EXTRACTING_MODES",
     "PAUSING_MODES",
+    "PROPOSING_MODES",
     "TOOL_MODES",
     "LearningMode",
     "store_mode",
     "supported_modes",
     "validate_mode",
 ]
-
-EXTRACTING_MODES = frozenset({LearningMode.ALWAYS, LearningMode.PROPOSE})
-"""Modes in which the machine runs ``store.process`` on every turn, in the background."""
-
-TOOL_MODES = frozenset({LearningMode.AGENTIC, LearningMode.PROPOSE, LearningMode.HITL})
-"""Modes in which the agent gets the store's tools (PROPOSE: its saves become proposals)."""
-
-PAUSING_MODES = frozenset({LearningMode.HITL})
-"""Modes whose tool calls stop the run until the application confirms or rejects them."""
 
 
 def store_mode(store: Any) -> LearningMode:

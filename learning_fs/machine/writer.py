@@ -27,11 +27,13 @@ from learning_fs.format.records import USER_NAMESPACE, Record
 from learning_fs.format.slugs import check_relative_path, slugify
 from learning_fs.repo import MemoryRepo
 from learning_fs.repo.history import parse_trailers
+from learning_fs.stores.protocol import PROPOSING_MODES, LearningMode
 
 log = logging.getLogger(__name__)
 
 PROPOSAL_PREFIX = "proposals/"
-DIRECT_MODES = frozenset({"always", "agentic", "hitl"})
+DIRECT_MODES = frozenset(mode.value for mode in LearningMode if mode not in PROPOSING_MODES)
+"""Mode values whose writes land on the checked-out branch; anything else (a typo too) proposes."""
 QUOTE_LIMIT = 2000  # characters of the user's message kept as evidence; enough to judge, not a transcript
 _TRAILER_KEYS = {
     "store": "Learning-Store",

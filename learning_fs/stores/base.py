@@ -25,15 +25,13 @@ from learning_fs.extract.loop import LoopResult
 from learning_fs.format.layout import user_folder
 from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE
 from learning_fs.search import LexicalSearcher, Searcher
-from learning_fs.stores.protocol import LearningMode, StoreConfig, check_mode
+from learning_fs.stores.protocol import EXTRACTING_MODES, TOOL_MODES, LearningMode, StoreConfig, check_mode
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
 
 log = logging.getLogger(__name__)
 
-TOOL_MODES = frozenset({LearningMode.AGENTIC, LearningMode.HITL})
-EXTRACT_MODES = frozenset({LearningMode.ALWAYS, LearningMode.PROPOSE})
 ALL_MODES = frozenset(LearningMode)
 TURN_CHARS = 12_000  # the tail of a long turn the extractor sees; older text is in the session summary
 
@@ -95,14 +93,14 @@ class BaseStore:
     # -- what the mode means for this store ---------------------------------------------------
     @property
     def agent_writes(self) -> bool:
-        """Whether the agent gets this store's write tools."""
+        """Whether the agent gets this store's write tools: ``enable_agent_tools``, else ``TOOL_MODES``."""
         enabled = self.config.enable_agent_tools
         return self.mode in TOOL_MODES if enabled is None else enabled
 
     @property
     def extracts(self) -> bool:
         """Whether :meth:`process` asks a model after each turn (ALWAYS and PROPOSE)."""
-        return self.mode in EXTRACT_MODES
+        return self.mode in EXTRACTING_MODES
 
     # -- context ------------------------------------------------------------------------------
     def render(self, **data: Any) -> str:

@@ -32,6 +32,24 @@ class LearningMode(str, enum.Enum):
         return self.value
 
 
+# -- what each mode means: the one table the stores, the machine and the writer all read ---------
+EXTRACTING_MODES = frozenset({LearningMode.ALWAYS, LearningMode.PROPOSE})
+"""Modes in which ``process`` runs after every turn, in the background, and extracts with the model."""
+
+TOOL_MODES = frozenset({LearningMode.AGENTIC, LearningMode.HITL})
+"""Modes in which the agent gets a store's write tools by default (``enable_agent_tools=None``).
+
+ALWAYS and PROPOSE stores learn by extraction instead, so the agent is not asked to do the same
+work twice; ``enable_agent_tools=True`` gives them the tools anyway (PROPOSE: each save becomes
+a proposal). Read-only tools such as ``search_learnings`` are offered in every mode.
+"""
+
+PAUSING_MODES = frozenset({LearningMode.HITL})
+"""Modes whose write-tool calls stop the agent's run until a person confirms or rejects them."""
+
+PROPOSING_MODES = frozenset({LearningMode.PROPOSE})
+"""Modes whose writes land on a new ``proposals/...`` branch, never on the checked-out branch."""
+
 # Every keyword the machine may pass to a store method; a method receives the subset it declares.
 CONTEXT_KEYS: tuple[str, ...] = (
     "user_id", "session_id", "message", "namespace", "agent_id", "repo", "model", "writer", "searcher",
@@ -124,8 +142,7 @@ class StoreConfig:
     namespace: str | None = None
     instructions: str | None = None  # extra guidance appended to the store's extraction prompt
     context_budget: int = 600  # tokens this store's context block may use
-    # Write tools for the agent: None = by mode (AGENTIC and HITL expose them; ALWAYS and PROPOSE
-    # learn in the background instead, so the agent is not asked to do the same work twice).
+    # Write tools for the agent: None = by mode (TOOL_MODES: AGENTIC and HITL); True/False overrides.
     enable_agent_tools: bool | None = None
     max_steps: int = 4  # model calls one background extraction may make
 
