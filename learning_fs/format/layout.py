@@ -85,3 +85,17 @@ def is_private_path(path: str) -> bool:
 
 
 CONTENT_FOLDERS = (USERS_FOLDER, SESSIONS_FOLDER, *FOLDERS.values())
+
+
+def search_roots(kind: str | None, namespace: str | None, user: str | None) -> list[str]:
+    """The folders that can hold records matching the filters (keeps scans small)."""
+    if user is not None:
+        return [user_folder(user)]
+    if namespace is not None and namespace != USER_NAMESPACE:
+        kinds = [kind] if kind in FOLDERS else list(FOLDERS) if kind is None else []
+        return [f"{FOLDERS[k]}/{namespace_segment(namespace)}" for k in kinds]
+    if kind in FOLDERS and namespace is None:
+        return [FOLDERS[kind], "users"]
+    if kind in ("profile", "memories", "session") or namespace == USER_NAMESPACE:
+        return ["users", "sessions"] if kind in (None, "session") else ["users"]
+    return list(CONTENT_FOLDERS)
