@@ -25,7 +25,7 @@ from learning_fs.context import estimate_tokens, fit
 from learning_fs.extract import ChatModel, OpenAIChat
 from learning_fs.format.records import GLOBAL_NAMESPACE
 from learning_fs.machine.background import BackgroundWorker
-from learning_fs.machine.modes import EXTRACTING_MODES, PAUSING_MODES, LearningMode, validate_mode
+from learning_fs.machine.modes import EXTRACTING_MODES, PAUSING_MODES, PROPOSING_MODES, LearningMode, validate_mode
 from learning_fs.machine.privacy import scrub_private
 from learning_fs.machine.tools import bind_tool, is_read_only
 from learning_fs.machine.writer import BufferedWriter, RecordWriter
@@ -261,8 +261,10 @@ class LearningMachine:
         """The stores' tools for the agent, bound to this user and session.
 
         Each store decides what its mode exposes (built-in stores: write tools in AGENTIC and
-        HITL mode, search tools where useful). Plain callables (``save_learning``,
-        ``search_learnings``, ...): call them directly, or give them to any agent framework.
+        HITL mode, or wherever ``enable_agent_tools=True``; search tools in every mode). In
+        PROPOSE mode a write tool's reply says what it proposed and names the proposal branch.
+        Plain callables (``save_learning``, ``search_learnings``, ...): call them directly, or
+        give them to any agent framework.
         Each carries ``learning_store``, ``learning_mode`` and ``requires_confirmation`` (True
         for HITL stores: the reference agent pauses before running them).
         """
@@ -296,6 +298,9 @@ class LearningMachine:
                      tools: Sequence[Callable[..., Any]] | None = None) -> str:
         """What the agent is told about its memory and its learning tools (for the system prompt).
 
+        It describes only the tools the agent has: a store is listed with its tools, and told
+        that saves become proposals (PROPOSE) or wait for confirmation (HITL) only when those
+        tools include one that writes, not for a store that offers just ``search_*``.
         ``tools``: the result of :meth:`get_tools` when the caller already has it.
         """
         lines = [
@@ -304,12 +309,13 @@ class LearningMachine:
             "to personalise your answer and do not mention the blocks themselves.",
         ]
         by_store: dict[str, list[str]] = {}
-        writes = False
+        writing: set[str] = set()  # stores whose write tools the agent has (not only search_*)
         for tool in self.get_tools(user_id, session_id) if tools is None else tools:
             store = getattr(tool, "learning_store", None)
             if store:
                 by_store.setdefault(store, []).append(tool.__name__)
-                writes = writes or not is_read_only(tool)
+                if not is_read_only(tool):
+                    writing.add(store)
         automatic = [slot.name for slot in self._slots if slot.extracts]
         if automatic:
             lines.append(f"- Learned automatically after each reply (nothing for you to save): {', '.join(automatic)}.")
@@ -318,16 +324,16 @@ class LearningMachine:
             if not names:
                 continue
             line = f"- {slot.name}: your tools {', '.join(names)}."
-            if slot.mode is LearningMode.PROPOSE:
+            if slot.name in writing and slot.mode in PROPOSING_MODES:
                 line += " Saves become proposals a person reviews before they are remembered."
-            elif slot.mode is LearningMode.HITL:
+            elif slot.name in writing and slot.mode in PAUSING_MODES:
                 line += " Each save waits for the user's confirmation; ask for it only when it is worth keeping."
             extra = getattr(slot.store, "instructions", None)
             text = extra() if callable(extra) else extra
             if isinstance(text, str) and text.strip():
                 line += " " + " ".join(text.split())
             lines.append(line)
-        if writes:
+        if writing:
             lines.append(
                 "Save only what is specific, lasting and useful later; search before saving so you do not "
                 "save the same thing twice. Most conversations need no save at all."

@@ -73,6 +73,25 @@ def store_tool(function: Callable[..., str]) -> Callable[..., str]:
     return guarded
 
 
+def tool_reply(writer: Any, result: Any, saved: str, change: str) -> str:
+    """What a write tool tells the model about ``writer.save``'s ``result``.
+
+    ``saved`` when the change is remembered now. A PROPOSE writer's save is only a proposal:
+    the reply says ``change`` was proposed for review and names the proposal and its branch (from
+    the ``SaveResult``), so the model never tells the user something is remembered when it waits
+    for a person. During extraction (a buffered writer) the proposal is made when the turn ends.
+    """
+    proposal = getattr(result, "proposal_id", None)
+    if proposal:
+        return (f"Proposed {change} for review: proposal {proposal} on branch {result.branch}. "
+                "It is not remembered until a person merges that branch.")
+    if not getattr(writer, "proposes", False):
+        return saved
+    if getattr(result, "pending", False):
+        return f"Staged {change}; it will be proposed for review when this turn ends."
+    return f"Nothing to propose: {change} changes nothing that is remembered."
+
+
 class BaseStore:
     """Plumbing for the built-in stores; subclasses add recall, tools and their prompt data."""
 

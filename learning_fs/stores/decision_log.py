@@ -19,7 +19,7 @@ from learning_fs.format.items import Item
 from learning_fs.format.layout import FOLDERS, namespace_segment
 from learning_fs.format.records import DecisionRecord
 from learning_fs.search import Searcher, visible_to
-from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, transcript
+from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
 
 if TYPE_CHECKING:
@@ -143,8 +143,8 @@ class DecisionLogStore(BaseStore):
                               for a in alternatives or [] if a.strip()],
                 namespace=space, user=store.owner(space, user_id),
             )
-            active.save([record], summary=one_line(f"Decide: {text}"))
-            return f"Logged decision {record.id}."
+            result = active.save([record], summary=one_line(f"Decide: {text}"))
+            return tool_reply(active, result, f"Logged decision {record.id}.", f"the decision {record.id}")
 
         @store_tool
         @self.serialised(ctx.get("repo"))
@@ -162,8 +162,9 @@ class DecisionLogStore(BaseStore):
             if not isinstance(record, DecisionRecord):
                 return f"Error: no decision with id {decision_id!r}."
             record.outcome, record.outcome_quality = outcome.strip(), quality
-            active.save([record], summary=one_line(f"Outcome ({quality}) of: {record.title_text()}"))
-            return f"Recorded the outcome of {record.id} ({quality})."
+            result = active.save([record], summary=one_line(f"Outcome ({quality}) of: {record.title_text()}"))
+            return tool_reply(active, result, f"Recorded the outcome of {record.id} ({quality}).",
+                              f"the outcome of {record.id} ({quality})")
 
         tools = [self._search_tool(user_id=user_id, namespace=namespace, **ctx), log_decision, record_outcome]
         return tools

@@ -21,7 +21,7 @@ from learning_fs.format.layout import record_path
 from learning_fs.format.records import EntityRecord, now
 from learning_fs.ops.entities import inverse_relation
 from learning_fs.search import Searcher, visible_to
-from learning_fs.stores.base import BaseStore, ToolError, one_line, store_tool, transcript
+from learning_fs.stores.base import BaseStore, ToolError, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import StoreConfig
 
 if TYPE_CHECKING:
@@ -141,8 +141,9 @@ class EntityMemoryStore(BaseStore):
             if description:
                 record.description = " ".join(description.split())
             record.aliases = sorted({*record.aliases, *(a.strip() for a in aliases or [] if a.strip())})
-            active.save([record], summary=one_line(f"Record entity {record.name}"))
-            return f"Saved entity {record.name} ({record.id})."
+            result = active.save([record], summary=one_line(f"Record entity {record.name}"))
+            return tool_reply(active, result, f"Saved entity {record.name} ({record.id}).",
+                              f"the entity {record.name} ({record.id})")
 
         @store_tool
         @locked
@@ -168,9 +169,10 @@ class EntityMemoryStore(BaseStore):
             for previous in old:
                 previous.status, previous.superseded_by, previous.updated = "superseded", new.id, new.created
             record.facts.append(new)
-            active.save([record], summary=one_line(f"{record.name}: {text}"))
+            result = active.save([record], summary=one_line(f"{record.name}: {text}"))
             replaced = f"; supersedes {', '.join(f.id for f in old)}" if old else ""
-            return f"Saved fact {new.id} about {record.name}{replaced}."
+            return tool_reply(active, result, f"Saved fact {new.id} about {record.name}{replaced}.",
+                              f"fact {new.id} about {record.name}{replaced}")
 
         @store_tool
         @locked
@@ -189,8 +191,9 @@ class EntityMemoryStore(BaseStore):
             new = item("event", event, date=when[:10])
             later = [i for i, e in enumerate(record.events) if e.date and e.date > new.date]
             record.events.insert(later[0] if later else len(record.events), new)
-            active.save([record], summary=one_line(f"{record.name}: {new.date} {new.text}"))
-            return f"Saved event {new.id} for {record.name}."
+            result = active.save([record], summary=one_line(f"{record.name}: {new.date} {new.text}"))
+            return tool_reply(active, result, f"Saved event {new.id} for {record.name}.",
+                              f"event {new.id} for {record.name}")
 
         @store_tool
         @locked
@@ -213,8 +216,9 @@ class EntityMemoryStore(BaseStore):
             note = " ".join((description or "").split())
             _link(source, label, other.name, note, item)
             _link(other, inverse_relation(label), source.name, note, item)
-            active.save([source, other], summary=one_line(f"{source.name} {label} {other.name}"))
-            return f"Linked {source.name} -{label}-> {other.name} (both ends)."
+            result = active.save([source, other], summary=one_line(f"{source.name} {label} {other.name}"))
+            link = f"{source.name} -{label}-> {other.name}"
+            return tool_reply(active, result, f"Linked {link} (both ends).", f"the link {link}")
 
         tools: list[Callable[..., str]] = [self._search_tool(user_id=user_id, namespace=namespace, **ctx)]
         for enabled, function in ((config.enable_create_entity, create_entity), (config.enable_add_fact, add_fact),

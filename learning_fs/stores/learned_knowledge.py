@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import LearningRecord
 from learning_fs.search import Searcher, visible_to
-from learning_fs.stores.base import BaseStore, one_line, store_tool, transcript
+from learning_fs.stores.base import BaseStore, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
 
 if TYPE_CHECKING:
@@ -126,8 +126,9 @@ class LearnedKnowledgeStore(BaseStore):
                 record.context = context.strip()
             record.tags = sorted({*record.tags, *(t.strip() for t in tags or [] if t.strip())})
             verb = "Update" if same else "Learn"
-            active.save([record], summary=one_line(f"{verb}: {title}"))
-            return f"{'Updated' if same else 'Saved'} learning {record.id}: {title}"
+            result = active.save([record], summary=one_line(f"{verb}: {title}"))
+            change = f"{'an update of ' if same else ''}learning {record.id}: {title}"
+            return tool_reply(active, result, f"{'Updated' if same else 'Saved'} learning {record.id}: {title}", change)
 
         return [self._search_tool(user_id=user_id, namespace=namespace, **ctx), save_learning]
 

@@ -21,7 +21,7 @@ from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
 from learning_fs.format.records import MemoriesRecord, now
 from learning_fs.search.scoring import bm25_scores, tokenize
-from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, transcript
+from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import StoreConfig
 
 if TYPE_CHECKING:
@@ -145,8 +145,8 @@ class UserMemoryStore(BaseStore):
                     return f"Already remembered ({item.id})."
             item = Item(id=new_id("memory"), text=text, created=now(), session=session_id)
             record.memories.append(item)
-            active.save([record], summary=one_line(f"Remember about {user_id}: {text}"))
-            return f"Remembered ({item.id})."
+            result = active.save([record], summary=one_line(f"Remember about {user_id}: {text}"))
+            return tool_reply(active, result, f"Remembered ({item.id}).", f"the memory {item.id}")
 
         @store_tool
         @locked
@@ -167,8 +167,8 @@ class UserMemoryStore(BaseStore):
             if item.text == text:
                 return "Unchanged."
             item.text, item.updated = text, now()
-            active.save([record], summary=one_line(f"Update memory about {user_id}: {text}"))
-            return f"Updated ({item.id})."
+            result = active.save([record], summary=one_line(f"Update memory about {user_id}: {text}"))
+            return tool_reply(active, result, f"Updated ({item.id}).", f"an update of memory {item.id}")
 
         @store_tool
         @locked
@@ -183,8 +183,8 @@ class UserMemoryStore(BaseStore):
             if item is None:
                 return f"Error: no memory with id {memory_id!r}."
             record.memories.remove(item)
-            active.save([record], summary=one_line(f"Forget about {user_id}: {item.text}"))
-            return f"Deleted ({item.id})."
+            result = active.save([record], summary=one_line(f"Forget about {user_id}: {item.text}"))
+            return tool_reply(active, result, f"Deleted ({item.id}).", f"deleting memory {item.id}")
 
         return [add_memory, update_memory, delete_memory]
 

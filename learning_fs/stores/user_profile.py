@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from learning_fs.errors import RecordParseError
 from learning_fs.format.records import USER_NAMESPACE, ProfileRecord
-from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool
+from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply
 from learning_fs.stores.profile_schema import UserProfile
 from learning_fs.stores.protocol import StoreConfig
 
@@ -102,8 +102,9 @@ class UserProfileStore(BaseStore):
                 return "Profile already up to date."
             record.fields.update(changed)
             summary = one_line(f"Update profile of {user_id}: " + ", ".join(sorted(changed)))
-            active.save([record], summary=summary)
-            return "Updated profile: " + ", ".join(f"{k}={v!r}" for k, v in sorted(changed.items()))
+            result = active.save([record], summary=summary)
+            listed = ", ".join(f"{k}={v!r}" for k, v in sorted(changed.items()))
+            return tool_reply(active, result, f"Updated profile: {listed}", f"a profile update ({listed})")
 
         update_user_profile.__signature__ = self._update_signature  # type: ignore[attr-defined]
         update_user_profile.__annotations__ = {p.name: p.annotation for p in self._update_signature.parameters.values()}

@@ -84,3 +84,28 @@ def test_agentic_mode_saves_on_main_during_the_run(repo: MemoryRepo, fake_llm: F
     assert git(repo, "rev-list", "--count", f"{before}..main").strip() == "1"
     assert "Learning-Mode: agentic" in git(repo, "log", "-1", "--format=%B")
     assert branches(repo) == ["main"]
+
+
+def test_propose_mode_agent_tools_say_they_proposed_and_name_the_proposal(repo: MemoryRepo, fake_llm: FakeLLM) -> None:
+    fake_llm.enqueue_tool_calls([("save_learning", LESSON)]).enqueue_text("I proposed it for review.")
+    config = LearnedKnowledgeConfig(mode=LearningMode.PROPOSE, enable_agent_tools=True)
+    machine = LearningMachine(repo, learned_knowledge=config)
+    agent = Agent(model=make_model(fake_llm), learning=machine)
+
+    response = agent.run(QUESTION, user_id="alice", session_id="s1")
+
+    [call] = response.tool_calls
+    [proposal] = [b for b in branches(repo) if b.startswith("proposals/")]
+    assert call.content.startswith("Proposed learning lrn-")  # not "Saved learning": main has nothing yet
+    assert f"proposal {proposal.removeprefix('proposals/')} on branch {proposal}" in call.content
+    assert "Saved" not in call.content and "not remembered until a person merges" in call.content
+    assert "Saves become proposals a person reviews" in str(fake_llm.requests[0]["messages"][0]["content"])
+
+
+def test_instructions_describe_only_the_tools_the_agent_has(repo: MemoryRepo) -> None:
+    search_only = LearningMachine(repo, learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode.PROPOSE))
+    text = search_only.instructions(user_id="alice", session_id="s1")
+    assert "learned_knowledge: your tools search_learnings." in text
+    assert "proposal" not in text and "Save only what is specific" not in text  # it has nothing to save with
+    hitl = LearningMachine(repo, learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode.HITL))
+    assert "waits for the user's confirmation" in hitl.instructions(user_id="alice", session_id="s1")

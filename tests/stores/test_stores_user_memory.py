@@ -10,7 +10,7 @@ from learning_fs.repo import MemoryRepo
 from learning_fs.stores import UserMemoryConfig
 from learning_fs.stores.user_memory import UserMemoryStore
 from tests.fakellm import FakeLLM
-from tests.stores.conftest import commit_count, process, system_prompt, tools, turn
+from tests.stores.conftest import commit_count, process, system_prompt, tools, turn, writer
 
 
 def _agentic(repo: MemoryRepo, **options: Any) -> UserMemoryStore:
@@ -110,3 +110,17 @@ def test_one_users_memories_never_reach_another(repo: MemoryRepo) -> None:
     assert bob["delete_memory"](alice_id).startswith("Error: no memory")
     assert bob["update_memory"](alice_id, "hacked").startswith("Error: no memory")
     assert store.recall(user_id="alice")[0].text == "Secret: planning a surprise party"
+
+
+def test_in_propose_mode_the_tools_report_a_proposal_not_a_save(repo: MemoryRepo) -> None:
+    store = UserMemoryConfig(mode="propose", enable_agent_tools=True).build(repo)
+    t = tools(store, repo)
+    before = commit_count(repo)
+
+    reply = t["add_memory"]("Prefers tea over coffee")
+
+    assert reply.startswith("Proposed the memory m-") and "Remembered" not in reply
+    assert "on branch proposals/memories/" in reply and "not remembered until a person merges" in reply
+    assert commit_count(repo) == before and store.recall(user_id="alice") == []
+    staged = store.write_tools(user_id="alice", writer=writer(repo, store).buffered(), repo=repo)
+    assert staged[0]("Has two cats").startswith("Staged the memory m-")  # extraction: proposed when the turn ends
