@@ -88,11 +88,13 @@ def test_agentic_mode_saves_on_main_during_the_run(repo: MemoryRepo, fake_llm: F
 
 def test_propose_mode_agent_tools_say_they_proposed_and_name_the_proposal(repo: MemoryRepo, fake_llm: FakeLLM) -> None:
     fake_llm.enqueue_tool_calls([("save_learning", LESSON)]).enqueue_text("I proposed it for review.")
+    fake_llm.enqueue_text("Already proposed; nothing to add.")  # PROPOSE still extracts after the turn
     config = LearnedKnowledgeConfig(mode=LearningMode.PROPOSE, enable_agent_tools=True)
     machine = LearningMachine(repo, learned_knowledge=config)
     agent = Agent(model=make_model(fake_llm), learning=machine)
 
     response = agent.run(QUESTION, user_id="alice", session_id="s1")
+    assert machine.wait(timeout=20)
 
     [call] = response.tool_calls
     [proposal] = [b for b in branches(repo) if b.startswith("proposals/")]
