@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -151,6 +153,19 @@ def test_propose(tmp_path: Path, switchboard: Switchboard, capsys: pytest.Captur
     assert "proposals/learning/set-statement-timeout-on-reporting-queries" in printed
     assert "Learning-Mode: propose" in printed
     assert not list((tmp_path / "m").glob("learnings/**/*.md"))  # main's working tree untouched
+
+    # The review steps the example prints are real commands that work as it says.
+    steps = {line.split(":", 1)[0].strip(): shlex.split(line.split(":", 1)[1])
+             for line in printed.splitlines() if line.strip().startswith(("review:", "approve:", "drop:"))}
+    assert set(steps) == {"review", "approve", "drop"}
+    diff = subprocess.run(steps["review"], capture_output=True, text=True, check=True).stdout
+    assert "+Reporting queries against the primary need a statement_timeout." in diff
+    subprocess.run(steps["approve"], capture_output=True, text=True, check=True)
+    [merged] = (tmp_path / "m").glob("learnings/**/*.md")
+    assert "statement_timeout" in merged.read_text(encoding="utf-8")
+    subprocess.run(steps["drop"], capture_output=True, text=True, check=True)  # merged: the branch can go
+    assert "proposals/" not in subprocess.run(["git", "branch"], cwd=tmp_path / "m", capture_output=True,
+                                              text=True, check=True).stdout
 
 
 def test_hitl(tmp_path: Path, fake_llm: FakeLLM) -> None:
