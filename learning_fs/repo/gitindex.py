@@ -61,10 +61,11 @@ def journal_path(git_dir: Path) -> Path:
     return git_dir / JOURNAL
 
 
-def record_pending(git_dir: Path, changes: dict[str, str | None] | list[str]) -> None:
-    """Append committed paths, with the blob each replaced, to the journal (caller holds the write lock)."""
-    if isinstance(changes, list):  # paths only: synced without the stale-entry check
-        changes = dict.fromkeys(changes, "")
+def record_pending(git_dir: Path, changes: dict[str, str | None]) -> None:
+    """Append committed paths, with the blob each replaced (None: new file), to the journal.
+
+    The caller holds the write lock.
+    """
     if changes:
         lines = "".join(f"{old if old is not None else _ABSENT}\t{path}\n" for path, old in changes.items())
         with open(journal_path(git_dir), "a", encoding="utf-8") as handle:
@@ -81,7 +82,10 @@ def _remember_synced(git_dir: Path, claims: list[Path]) -> None:
     lines: list[str] = []
     for file in claims:
         try:
-            lines.extend(line for line in file.read_text(encoding="utf-8").splitlines() if line)
+            # Only entries that name the replaced blob are re-checked later: a bare path (an older
+            # journal format) would be synced unconditionally and could undo a person's staged change.
+            lines.extend(line for line in file.read_text(encoding="utf-8").splitlines()
+                         if line.partition("\t")[0] and "\t" in line)
         except FileNotFoundError:
             continue
     recent = git_dir / RECENT
