@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from learning_fs.agent.environment import model_from_env
 from learning_fs.agent.history import SessionHistory
 from learning_fs.agent.response import RunResponse, RunState
 from learning_fs.extract import (
@@ -47,8 +48,11 @@ class Agent:
     """A chat agent with a tool-calling loop, per-session history and (optionally) learning.
 
     Args:
-        model: An ``OpenAIChat`` (or any ``ChatModel``), a model id, or ``None`` for
-            ``OpenAIChat()`` configured from the environment.
+        model: An ``OpenAIChat`` (or any ``ChatModel``), a model id, or ``None``: the learning
+            machine's model if it has one, else :func:`model_from_env`, the rule ``learning-fs
+            chat``, the demo and the examples share (``OPENAI_API_KEY``: ``$LEARNING_FS_MODEL`` or
+            ``gpt-4.1-mini``; ``LEARNING_FS_BASE_URL``: ``$LEARNING_FS_MODEL``; neither: a
+            ``ModelConfigError`` here, saying how to configure one).
         learning: A :class:`LearningMachine`; ``True`` for one with the defaults (user profile
             and memory, learning in the background) on ``repo``; ``None``/``False`` for none.
         instructions: The agent's own system instructions.
@@ -73,15 +77,15 @@ class Agent:
         max_steps: int = 8,
         markdown: bool = True,
     ) -> None:
-        if isinstance(learning, LearningMachine):
-            machine: LearningMachine | None = learning
-        elif learning:
+        given = learning if isinstance(learning, LearningMachine) else None
+        if model is None and given is not None and given.model is not None:
+            model = given.model
+        if model is None:
+            model = model_from_env()  # before opening a repository: a missing model leaves nothing open
+        self.model: ChatModel = OpenAIChat(model) if isinstance(model, str) else model
+        machine = given
+        if machine is None and learning:
             machine = LearningMachine(repo=repo, model=None, learning=True, agent_id=agent_id)
-        else:
-            machine = None
-        if model is None and machine is not None and machine.model is not None:
-            model = machine.model
-        self.model: ChatModel = OpenAIChat(model) if isinstance(model, str) or model is None else model
         if machine is not None and machine.model is None:
             machine.model = self.model  # the agent's model learns too, unless the machine has its own
         self.learning = machine

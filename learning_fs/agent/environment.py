@@ -1,6 +1,8 @@
-"""Which model to talk to, from the environment — shared by ``learning-fs chat``, the demo and examples.
+"""Which model to talk to, from the environment: the one rule for every default model.
 
-``OPENAI_API_KEY`` means OpenAI (model ``$LEARNING_FS_MODEL``, default ``gpt-4.1-mini``);
+``Agent(model=None)``, ``learning-fs chat``, the demo and the examples all call
+:func:`model_from_env`, so they agree on the default. ``OPENAI_API_KEY`` means OpenAI (model
+``$LEARNING_FS_MODEL``, default :data:`DEFAULT_OPENAI_MODEL`, ``gpt-4.1-mini``);
 ``LEARNING_FS_BASE_URL`` means a local or self-hosted OpenAI-compatible server (Ollama, vLLM,
 llama.cpp server), which needs ``LEARNING_FS_MODEL`` to name the model. Neither: a
 ``ModelConfigError`` that says exactly that, instead of a request failing later.
@@ -14,6 +16,7 @@ import sys
 from learning_fs.extract import ModelConfigError, OpenAIChat
 
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+"""The model used with ``OPENAI_API_KEY`` when neither an argument nor ``LEARNING_FS_MODEL`` names one."""
 NO_MODEL = (
     "No model is configured. Set OPENAI_API_KEY (OpenAI), or point LEARNING_FS_BASE_URL (--base-url) at an "
     "OpenAI-compatible server: Ollama http://localhost:11434/v1, vLLM http://localhost:8000/v1, "

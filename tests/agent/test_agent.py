@@ -7,6 +7,7 @@ import io
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -45,6 +46,24 @@ def test_a_run_answers_through_the_tool_loop_and_keeps_session_history(fake_llm:
     replay = [m.get("content") for m in fake_llm.requests[2]["messages"]]
     assert replay[1:] == ["Weather in Berlin?", None, "Berlin: 4°C and drizzle", "4°C, bring a coat.", "And now?"]
     assert second.content == "Still cold."
+
+
+def test_without_a_model_the_agent_takes_the_same_default_as_chat_and_the_examples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from learning_fs.agent import model_from_env
+    from learning_fs.agent.environment import DEFAULT_OPENAI_MODEL
+    from learning_fs.extract import ModelConfigError
+
+    with pytest.raises(ModelConfigError, match="No model is configured"):  # at once, not at the first request
+        Agent(learning=True, repo=tmp_path / "never")
+    assert not (tmp_path / "never").exists()  # it stopped before creating a repository
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert Agent().model.id == model_from_env().id == DEFAULT_OPENAI_MODEL == "gpt-4.1-mini"
+    monkeypatch.setenv("LEARNING_FS_BASE_URL", "http://localhost:11434/v1")
+    monkeypatch.setenv("LEARNING_FS_MODEL", "qwen2.5:7b")
+    assert Agent().model.id == "qwen2.5:7b"
 
 
 def test_a_session_id_is_made_up_when_none_is_given(fake_llm: FakeLLM) -> None:
