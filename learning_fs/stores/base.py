@@ -6,8 +6,9 @@ writer, so it sees its own saves and nothing is committed while it thinks. A mod
 (HTTP error, garbage) discards the buffer: half a turn is never written. When it is done, its
 successful calls are replayed on the current files under the repository's write lock and
 committed as one commit, so a turn that finished in the meantime is built on, not overwritten.
-(A call that names an id the model created earlier in the same turn does not survive the
-replay, since ids are new each time; extraction prompts never ask for that.)
+What the model wrote beside those calls becomes the commit's ``Why:`` line. (A call that
+names an id the model created earlier in the same turn does not survive the replay, since ids
+are new each time; extraction prompts never ask for that.)
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ class BaseStore:
                 outcome = call_tool(tools, call)
                 if not outcome.ok:
                     log.info("%s: %s no longer applies: %s", self.learning_type, call.name, outcome.error)
-            buffer.flush()
+            buffer.flush(reasoning=model_reasoning(result, calls))
 
     def _ask(self, messages: list[dict[str, Any]], model: Any, buffer: Any, ctx: dict[str, Any]) -> LoopResult:
         """The tool loop against a buffer: the model sees its own saves, nothing is committed yet."""
@@ -249,6 +250,23 @@ def succeeded_calls(result: LoopResult) -> list[ToolCall]:
             if call.id in ok and not call.name.startswith("search_"):
                 calls.append(call)
     return calls
+
+
+def model_reasoning(result: LoopResult, calls: Sequence[ToolCall]) -> str | None:
+    """What the model wrote beside the tool calls that are kept: the ``Why:`` of the turn's commit.
+
+    A person reading ``git log`` (or reviewing a proposal) sees why the model thought it worth
+    keeping, as they do for a paused HITL call. Text beside calls that were refused or only
+    searched is left out; ``None`` when the model said nothing.
+    """
+    kept = {call.id for call in calls}
+    said = []
+    for message in result.messages:
+        content = message.get("content")
+        ids = {raw.get("id") for raw in message.get("tool_calls") or [] if isinstance(raw, Mapping)}
+        if message.get("role") == "assistant" and isinstance(content, str) and content.strip() and ids & kept:
+            said.append(" ".join(content.split()))
+    return " ".join(said) or None
 
 
 def transcript(messages: Sequence[Mapping[str, Any]], limit: int = TURN_CHARS) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from learning_fs.machine import Evidence
 from learning_fs.repo import MemoryRepo
 from learning_fs.stores import (
     DecisionLogConfig,
@@ -74,6 +76,20 @@ def test_a_valid_call_is_saved_by_every_store(name: str, repo: MemoryRepo, fake_
     before = commit_count(repo)
     process(store, repo, model, turn("I love jazz, especially Miles Davis"))
     assert commit_count(repo) == before + 1
+
+
+@pytest.mark.parametrize("name", list(STORES))
+def test_the_extraction_commit_says_why_in_the_models_words(name: str, repo: MemoryRepo, fake_llm: FakeLLM,
+                                                            model: Any) -> None:
+    store = STORES[name]().build(repo)
+    fake_llm.enqueue_tool_calls([("drop_all_tables", {})], content="Let me try something.")  # refused: not a why
+    fake_llm.enqueue_tool_calls([VALID_CALL[name]], content="The user  named a favourite\nmusician.")
+    fake_llm.enqueue_text("Done.")
+    process(store, repo, model, turn("I love jazz, especially Miles Davis"))
+    message = subprocess.run(["git", "log", "-1", "--format=%B"], cwd=repo.root, capture_output=True, text=True,
+                             check=True).stdout
+    assert "\nWhy: The user named a favourite musician.\n" in message  # as a HITL requirement records it
+    assert Evidence.from_commit_message(message).reasoning == "The user named a favourite musician."
 
 
 @pytest.mark.parametrize("name", list(STORES))
