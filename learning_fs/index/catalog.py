@@ -84,6 +84,13 @@ END;
 """
 
 
+_QUERY_HELPERS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab (main, fts, 'row');
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_text USING fts5 (q, tokenize='porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_vocab USING fts5vocab (temp, query_text, 'instance');
+"""
+
+
 @dataclass(frozen=True)
 class Entry:
     """One indexed entry as the catalog knows it."""
@@ -100,7 +107,13 @@ class Entry:
 
 
 class Catalog:
-    """A thread-safe wrapper around one SQLite connection (searches run lexical work in a thread)."""
+    """Thread-safe access to the catalog through two SQLite connections.
+
+    The main connection serves writes and entry lookups; the BM25 query of a search runs on a
+    second, read-only one (WAL lets it read while the first writes), so a search's lexical
+    thread and its dense side never wait on each other's lock: with one shared connection the
+    dense side sat blocked behind the FTS query.
+    """
 
     def __init__(self, path: Path) -> None:
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -111,12 +124,19 @@ class Catalog:
             self._conn.executescript(_SCHEMA)
             # BM25 over the body only: the partition token must not add to the score.
             self._conn.execute("INSERT INTO fts (fts, rank) VALUES ('rank', 'bm25(0.0, 1.0)')")
+        self._reader = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._reader_lock = threading.Lock()
+        # Per-connection helpers for term_frequencies(): the index's vocabulary, and a scratch
+        # table with the same tokenizer so query words are stemmed exactly as entries were.
+        self._reader.executescript(_QUERY_HELPERS)
         self._partitions: dict[int, PartitionKey] = {}
         self._pids: dict[PartitionKey, int] = {}
         self._load_partitions()
 
     def close(self) -> None:
-        """Close the connection (the object is unusable afterwards)."""
+        """Close both connections (the object is unusable afterwards)."""
+        with self._reader_lock:
+            self._reader.close()
         with self._lock:
             self._conn.close()
 
@@ -133,9 +153,14 @@ class Catalog:
             self._conn.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
-        """Run a read query under the lock."""
+        """Run a read query on the main connection."""
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
+
+    def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        """Run a read query on the reader connection (the lexical side of a search)."""
+        with self._reader_lock:
+            return self._reader.execute(sql, params).fetchall()
 
     # -- key/value -------------------------------------------------------------------------
 
@@ -157,12 +182,10 @@ class Catalog:
 
     def partitions(self) -> dict[PartitionKey, int]:
         """Every partition that exists (it may be empty), with its number."""
-        with self._lock:
-            return dict(self._pids)
+        return dict(self._pids)  # no lock: the maps only grow (or are swapped whole by clear)
 
     def partition_key(self, pid: int) -> PartitionKey:
-        with self._lock:
-            return self._partitions[pid]
+        return self._partitions[pid]
 
     def pid_for(self, key: PartitionKey) -> int:
         """The partition's number, creating the partition if needed."""
@@ -265,6 +288,14 @@ class Catalog:
             counts[pid][kind] = (vectors, entries)
         return counts
 
+    def entries_in(self, pids: Collection[int]) -> int:
+        """How many entries the partitions hold (from the small per-partition counts table)."""
+        rows = self.read(
+            f"SELECT COALESCE(SUM(entries), 0) FROM partition_kinds WHERE pid IN ({','.join('?' * len(pids))})",
+            list(pids),
+        )
+        return int(rows[0][0])
+
     def verify_rows(self) -> Iterator[tuple[str, str]]:
         """(path, blob) of every entry, ordered by path, read in pages so the lock is not held long."""
         last = ("", "")
@@ -277,6 +308,26 @@ class Catalog:
                 return
             last = (rows[-1][0], rows[-1][1])
 
+    def term_frequencies(self, words: Sequence[str]) -> list[tuple[str, str, int]]:
+        """(word, indexed term, entries containing the term) for each word that yields a term.
+
+        Words go through the index's own tokenizer (Porter stems), so the terms are exactly what
+        a MATCH on each word looks up; about 0.7 ms at 100k entries.
+        """
+        with self._reader_lock:
+            self._reader.execute("DELETE FROM temp.query_text")
+            self._reader.executemany("INSERT INTO temp.query_text (rowid, q) VALUES (?, ?)", enumerate(words))
+            stems = self._reader.execute("SELECT doc, term FROM temp.query_vocab").fetchall()
+            terms = sorted({term for _, term in stems})
+            if not terms:
+                return []
+            found = dict(
+                self._reader.execute(
+                    f"SELECT term, doc FROM temp.fts_vocab WHERE term IN ({','.join('?' * len(terms))})", terms
+                ).fetchall()
+            )
+        return [(words[doc], term, int(found.get(term, 0))) for doc, term in stems]
+
     def count(self) -> int:
         return int(self.query("SELECT COUNT(*) FROM entries")[0][0])
 
@@ -288,8 +339,8 @@ class Catalog:
             conn.execute("DELETE FROM partition_kinds")
             conn.execute("INSERT INTO fts (fts) VALUES ('rebuild')")
         with self._lock:
-            self._partitions.clear()
-            self._pids.clear()
+            self._partitions = {}
+            self._pids = {}
 
 
 def _kv(table: str) -> str:

@@ -52,6 +52,13 @@ def ids(hits: list) -> list[str]:
     return [hit.id for hit in hits]
 
 
+@pytest.fixture(params=["token", "join"])
+def lexical_filter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with each way BM25 is restricted to partitions (in the MATCH, or by a join)."""
+    monkeypatch.setattr("learning_fs.index.lexical.TOKEN_FILTER_RATIO", 10**9 if request.param == "token" else 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_search_finds_the_entry_that_answers_the_question(filled: SearchIndex, mode: str) -> None:
     hits = filled.search("which database does billing use", k=3, mode=mode)  # type: ignore[arg-type]
@@ -73,7 +80,7 @@ def test_dense_search_understands_paraphrases_without_shared_words(filled: Searc
     assert filled.search("container build is too big to ship", k=1, mode="dense")[0].id == "docker"
 
 
-def test_kind_and_namespace_filters(filled: SearchIndex) -> None:
+def test_kind_and_namespace_filters(filled: SearchIndex, lexical_filter: str) -> None:
     assert set(ids(filled.search("billing retrospectives code", kind="decision"))) == {"retro"}
     assert set(ids(filled.search("billing", kind="decision", include_inactive=True))) == {"retro", "mysql"}
     assert set(ids(filled.search("anything at all", namespace="team-a"))) == {"tabs", "retro"}
@@ -89,7 +96,7 @@ def test_superseded_and_expired_entries_are_skipped_unless_asked_for(filled: Sea
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_privacy_private_entries_reach_only_their_owner(filled: SearchIndex, mode: str) -> None:
+def test_privacy_private_entries_reach_only_their_owner(filled: SearchIndex, mode: str, lexical_filter: str) -> None:
     query = "what does he drink in the morning coffee tea locker combination"
     for namespace in (None, "user"):
         for include_inactive in (False, True):
@@ -191,7 +198,24 @@ def test_unchanged_text_is_not_embedded_again_and_a_status_change_moves_the_entr
     assert filled.count() == len(corpus)
 
 
-def test_kind_filter_is_exact_for_common_and_rare_kinds(index: SearchIndex, make_doc: DocFactory) -> None:
+def test_moving_between_shared_namespaces_and_deleting_keeps_every_collection_in_step(
+    index: SearchIndex, make_doc: DocFactory
+) -> None:
+    """Active shared vectors live in their namespace's collection and in the all-shared union."""
+    text = "Rotate the API keys every ninety days."
+    index.upsert([make_doc("keys", text, namespace="team-a"), make_doc("other", "Lunch is at noon.")])
+    index.upsert([make_doc("keys", text, namespace="team-b", path="team-a/keys.md")])
+    for namespace in (None, "team-b"):
+        assert ids(index.search("key rotation policy", k=1, namespace=namespace, mode="dense")) == ["keys"]
+    assert index.search("key rotation policy", namespace="team-a", mode="dense") == []
+    index.delete_paths(["team-a/keys.md"])
+    assert ids(index.search("key rotation policy", k=5, mode="dense")) == ["other"]
+    assert index.search("key rotation policy", namespace="team-b", mode="dense") == []
+
+
+def test_kind_filter_is_exact_for_common_and_rare_kinds(
+    index: SearchIndex, make_doc: DocFactory, lexical_filter: str
+) -> None:
     docs = [make_doc(f"m{i}", f"Memory number {i} about the harbour and boats.", kind="memories") for i in range(40)]
     docs.append(make_doc("rare", "A decision about the harbour boats.", kind="decision"))
     index.upsert(docs)
