@@ -36,10 +36,12 @@ __all__ = [
 ]
 
 
-def store_mode(store: Any) -> LearningMode:
+def store_mode(store: Any, name: str | None = None) -> LearningMode:
     """The store's mode (``ALWAYS`` for a custom store that declares none).
 
-    Raises ``ValueError`` naming the store when the declared mode is not a ``LearningMode``.
+    Raises ``ValueError`` when the declared mode is not a ``LearningMode``, naming the store as
+    the machine knows it: ``name`` (its slot, e.g. the key in ``custom_stores``) and, when that
+    differs, its ``learning_type``.
     """
     declared = getattr(store, "mode", None)
     if declared is None:
@@ -48,7 +50,7 @@ def store_mode(store: Any) -> LearningMode:
         return LearningMode(getattr(declared, "value", declared))
     except ValueError:
         names = ", ".join(sorted({m.value for m in LearningMode}))
-        raise ValueError(f"{_name(store)}: unknown learning mode {declared!r} (one of: {names})") from None
+        raise ValueError(f"{_label(store, name)}: unknown learning mode {declared!r} (one of: {names})") from None
 
 
 def supported_modes(store: Any) -> frozenset[LearningMode]:
@@ -60,11 +62,19 @@ def supported_modes(store: Any) -> frozenset[LearningMode]:
 
 
 def validate_mode(store: Any, name: str | None = None) -> LearningMode:
-    """The store's mode, or a ``ValueError`` saying which modes the store does support."""
-    mode = store_mode(store)
+    """The store's mode, or a ``ValueError`` naming the store (``name``: its slot) and what it supports."""
+    mode = store_mode(store, name)
     check_mode(name or _name(store), mode, supported_modes(store))
     return mode
 
 
 def _name(store: Any) -> str:
     return str(getattr(store, "learning_type", None) or type(store).__name__)
+
+
+def _label(store: Any, name: str | None) -> str:
+    """``team_notes (learning_type 'notes')``: the slot a user configured, and the store's own name."""
+    own = _name(store)
+    if not name or name == own:
+        return own
+    return f"{name} (learning_type {own!r})"

@@ -118,6 +118,13 @@ def test_unsupported_mode_or_junk_raises_at_construction(repo: MemoryRepo) -> No
 
     with pytest.raises(ValueError, match="notes does not support mode AGENTIC; supported: PROPOSE"):
         LearningMachine(repo, custom_stores={"notes": ProposalsOnly()})
+
+    class SometimesStore(NotesStore):
+        mode = "sometimes"
+
+    unknown = r"^my_notes \(learning_type 'team_notes'\): unknown learning mode 'sometimes'"
+    with pytest.raises(ValueError, match=unknown):  # the slot name the user configured, not only the type
+        LearningMachine(repo, custom_stores={"my_notes": SometimesStore()})
     with pytest.raises(TypeError, match="user_memory= takes True, a UserMemoryConfig"):
         LearningMachine(repo, user_memory="yes please")
     with pytest.raises(ValueError, match="built-in"):
