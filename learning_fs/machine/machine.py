@@ -316,7 +316,8 @@ class LearningMachine:
                 by_store.setdefault(store, []).append(tool.__name__)
                 if not is_read_only(tool):
                     writing.add(store)
-        automatic = [slot.name for slot in self._slots if slot.extracts]
+        # "nothing for you to save" is wrong for a store that also hands the agent write tools
+        automatic = [slot.name for slot in self._slots if slot.extracts and slot.name not in writing]
         if automatic:
             lines.append(f"- Learned automatically after each reply (nothing for you to save): {', '.join(automatic)}.")
         for slot in self._slots:

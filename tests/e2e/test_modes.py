@@ -109,5 +109,9 @@ def test_instructions_describe_only_the_tools_the_agent_has(repo: MemoryRepo) ->
     text = search_only.instructions(user_id="alice", session_id="s1")
     assert "learned_knowledge: your tools search_learnings." in text
     assert "proposal" not in text and "Save only what is specific" not in text  # it has nothing to save with
+    assert "Learned automatically after each reply (nothing for you to save): learned_knowledge." in text
+    tools_too = LearnedKnowledgeConfig(mode=LearningMode.PROPOSE, enable_agent_tools=True)
+    text = LearningMachine(repo, learned_knowledge=tools_too).instructions(user_id="alice", session_id="s1")
+    assert "nothing for you to save" not in text and "Saves become proposals" in text
     hitl = LearningMachine(repo, learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode.HITL))
     assert "waits for the user's confirmation" in hitl.instructions(user_id="alice", session_id="s1")
