@@ -230,7 +230,7 @@ def table(per_system: dict[str, list[dict[str, float]]], names: Sequence[str]) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="longmemeval_s_dev.json.gz")
-    parser.add_argument("--quick", action="store_true", help="every 15th question (4; under a minute even with nothing cached)")
+    parser.add_argument("--quick", action="store_true", help="every 15th question (4): under a minute")
     parser.add_argument("--no-cache", action="store_true", help="embed everything again")
     args = parser.parse_args()
 

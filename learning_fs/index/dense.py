@@ -68,14 +68,24 @@ class VectorStore:
     or bucket of partitions a collection holds.
     """
 
-    def __init__(self, client: ClientAPI, uid: str) -> None:
+    def __init__(self, client: ClientAPI, uid: str, owned: bool = False) -> None:
         self._client = client
+        self._owned = owned
         self._prefix = f"lfs-{uid}-"
         self._collections: dict[str, ChromaCollection] = {}
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lfs-dense")
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False)
+        """Stop the query threads; close the client if the index created it.
+
+        Chroma shares one system per persist directory within a process; closing releases it
+        (files, memory), so a later open starts clean even if the directory was deleted.
+        """
+        self._pool.shutdown(wait=True)
+        self._collections.clear()
+        close = getattr(self._client, "close", None) if self._owned else None
+        if close is not None:  # chromadb >= 1.x clients have close(); older ones free on exit
+            close()
 
     def _collection(self, suffix: str, create: bool) -> ChromaCollection | None:
         found = self._collections.get(suffix)

@@ -2,14 +2,15 @@
 
 Layout of an index directory::
 
-    catalog.sqlite3   entries, partitions, BM25 (FTS5), small state values   (catalog.py)
-    chroma/           Chroma PersistentClient, one collection per partition  (dense.py)
+    catalog.sqlite3   entries, partitions, BM25 (FTS5), small state values            (catalog.py)
+    chroma/           Chroma PersistentClient: a collection per shared partition, hashed
+                      buckets for private ones, a union of all active shared vectors  (dense.py)
 
 A search picks the partitions it may read (partitions.py: the privacy rule), runs the BM25
-query in a worker thread while the query is embedded, queries each partition's collection
-unfiltered, keeps only vectors the catalog vouches for, and fuses the two rankings by
-reciprocal rank (fusion.py). Everything here is derived from the memory repository and can be
-rebuilt; nothing reads git.
+query in a worker thread while the query is embedded, queries the collections holding those
+partitions (unfiltered, or by owner in a private bucket), keeps only vectors the catalog vouches
+for, and fuses the two rankings by reciprocal rank (fusion.py). Everything here is derived
+from the memory repository and can be rebuilt; nothing reads git.
 """
 
 from __future__ import annotations
@@ -91,10 +92,13 @@ class SearchIndex:
                 catalog.set_value("config", "uid", uid)
                 catalog.set_value("config", "buckets", str(PRIVATE_BUCKETS))
             buckets = int(catalog.get_value("config", "buckets") or PRIVATE_BUCKETS)
+            vectors_lost = client is None and not (root / CHROMA_DIR).exists() and catalog.count() > 0
             chroma = client if client is not None else persistent_client(root / CHROMA_DIR)
-            vectors = VectorStore(chroma, uid)
+            vectors = VectorStore(chroma, uid, owned=client is None)
             if switched:  # an empty index changing embedder: old collections have the old size
                 vectors.drop()
+                catalog.clear()
+            elif vectors_lost:  # someone deleted chroma/: forget the entries so a sync re-adds them
                 catalog.clear()
         except BaseException:
             catalog.close()
@@ -119,8 +123,8 @@ class SearchIndex:
         """Add or replace entries by id; return how many had to be (re-)embedded.
 
         An entry whose text is unchanged is not embedded again, even when its metadata changed
-        (a status change moves its vectors to another partition). The last of several docs with
-        the same id wins.
+        (a status change moves its vectors to another partition), and an entry that did not
+        change at all is not written. The last of several docs with the same id wins.
         """
         latest = {doc.id: doc for doc in docs}
         for doc in latest.values():
@@ -153,8 +157,10 @@ class SearchIndex:
                 metadata=dict(doc.metadata),
                 body=doc.text,
             )
-            new.append(entry)
             previous = old.get(doc.id)
+            if previous is not None and _same(previous, entry):
+                continue  # a re-sync of an unchanged entry: nothing to write anywhere
+            new.append(entry)
             if previous is None or previous.digest != entry.digest:
                 to_embed += [(entry, doc.text[s.start : s.end]) for s in spans]
             elif previous.pid != entry.pid or previous.kind != entry.kind:
@@ -193,7 +199,9 @@ class SearchIndex:
         # vectors the catalog does not vouch for (never returned), not entries without vectors.
         new_by_id = {entry.id: entry for entry in new}
         for previous in old.values():
-            current = new_by_id[previous.id]
+            current = new_by_id.get(previous.id)
+            if current is None:  # unchanged
+                continue
             for place in self._places(previous.pid):
                 keep = len(current.chunks) if place in self._places(current.pid) else 0
                 stale = [chunk_id(previous.id, i) for i in range(keep, len(previous.chunks))]
@@ -387,6 +395,13 @@ class SearchIndex:
     def count(self) -> int:
         """Number of entries (not chunks)."""
         return self._catalog.count()
+
+
+def _same(stored: Entry, entry: Entry) -> bool:
+    """True when writing ``entry`` would change nothing (same text, place and metadata)."""
+    return (stored.digest, stored.pid, stored.kind, stored.path, stored.blob, stored.metadata) == (
+        entry.digest, entry.pid, entry.kind, entry.path, entry.blob, entry.metadata
+    )  # fmt: skip
 
 
 def _as_set(value: str | Sequence[str] | None) -> set[str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -237,6 +238,21 @@ def test_entries_and_state_survive_reopening(tmp_path: Path, embedder: MiniLMEmb
         index.clear()
         assert index.count() == 0 and index.search("postgres billing") == []
         assert index.get_state("indexed_commit") == "abc123"  # clear() keeps state
+
+
+def test_an_index_whose_vectors_were_deleted_forgets_its_entries(
+    tmp_path: Path, embedder: MiniLMEmbedder, make_doc: DocFactory
+) -> None:
+    """Derived data may be deleted by hand; the catalog must not keep claiming what is gone."""
+    with SearchIndex.open(tmp_path / "ix", embedder=embedder) as index:
+        index.upsert([make_doc("db", "We use PostgreSQL for billing.")])
+        index.set_state("indexed_commit", "abc123")
+    shutil.rmtree(tmp_path / "ix" / "chroma")
+    with SearchIndex.open(tmp_path / "ix", embedder=embedder) as index:
+        assert index.count() == 0 and list(index.entries_for_verify()) == []
+        assert index.get_state("indexed_commit") == "abc123"
+        assert index.upsert([make_doc("db", "We use PostgreSQL for billing.")]) == 1
+        assert ids(index.search("postgres", mode="dense")) == ["db"]
 
 
 class TinyEmbedder:
