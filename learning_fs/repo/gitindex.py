@@ -12,9 +12,10 @@ files (it is rewritten whole), five times the budget of a write, so it happens h
    with one ``git update-index --index-info``.
 
 A path is only synced while its index entry is still a version the library replaced (the stale
-entry): a change a person staged on purpose, or that ``git commit -a`` took from their edit, is
-left alone. Because the syncer always writes *HEAD's* version (never the version one writer
-remembers), syncs from several processes can run in any order and still converge.
+entry) or is missing while the file the library wrote is on disk: a change a person staged on
+purpose, a ``git rm``, or what ``git commit -a`` took from their edit is left alone. Because the
+syncer always writes *HEAD's* version (never the version one writer remembers), syncs from several
+processes can run in any order and still converge.
 
 Git itself can undo a sync: ``git commit`` and ``git status`` read the index *before* taking its
 lock and write their copy back, so a sync that lands in between is lost (seen in tests). Drained
@@ -201,7 +202,10 @@ def sync_index(root: Path, git_dir: Path,
             if have == wanted or (have is not None and wanted is not None and have[1] == wanted[1]):
                 continue  # already in step
             olds = pending[path]
-            stale = olds is None or (have[1] in olds if have is not None else _ABSENT in olds)
+            if have is not None:
+                stale = olds is None or have[1] in olds
+            else:  # not in the index: behind a library write, unless the person deleted the file
+                stale = (olds is None or _ABSENT in olds) and (root / path).exists()
             if not stale:
                 continue  # a change a person staged (or `commit -a` took from their edit): theirs
             lines.append(f"0 {_ZERO}\t{path}" if wanted is None else f"{wanted[0]:o} {wanted[1]}\t{path}")
