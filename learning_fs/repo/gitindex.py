@@ -318,7 +318,11 @@ git_dir="$(git rev-parse --git-dir)" || exit 0
 [ -e "$git_dir/{RECENT}" ] || ls "$git_dir/{JOURNAL}"* >/dev/null 2>&1 || exit 0
 differ="$(git -c core.quotepath=off diff-index --cached --name-only --no-renames HEAD 2>/dev/null)" || exit 0
 [ -n "$differ" ] || exit 0
-cat "$git_dir/{RECENT}" "$git_dir/{JOURNAL}"* 2>/dev/null | cut -f2- | grep -qxF -e "$differ" || exit 0
+lists() {{ ls -a "$git_dir" 2>/dev/null | grep '^{JOURNAL.rsplit("-", 1)[0]}-'; }}
+before="$(lists)"
+if ! cat "$git_dir/{RECENT}" "$git_dir/{JOURNAL}"* 2>/dev/null | cut -f2- | grep -qxF -e "$differ"; then
+  [ "$before" = "$(lists)" ] && exit 0  # no library path differs (and no sync moved the lists meanwhile)
+fi
 if [ -x "{python}" ] && [ -f "{script}" ] &&
    "{python}" -I "{script}" "$(git rev-parse --show-toplevel)" "$git_dir"; then
   exit 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,8 +20,14 @@ class GitView:
         self.root = root
 
     def __call__(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
-        result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, check=False,
-                                env={**os.environ, **(env or {})})
+        for _ in range(40):
+            result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, check=False,
+                                    env={**os.environ, **(env or {})})
+            # The library's background index sync holds index.lock for a moment after a write; git then
+            # refuses to start, and a person simply runs the command again.
+            if result.returncode == 0 or "index.lock': File exists" not in result.stderr:
+                break
+            time.sleep(0.05)
         if check and result.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}): {result.stderr}")
         return result.stdout

@@ -113,6 +113,7 @@ def test_a_persons_commit_right_after_library_writes_keeps_them(
 def test_a_person_committing_while_the_syncer_runs_never_undoes_a_write(
         memory_repo: MemoryRepo, git: GitView, person_files: Path) -> None:
     """`git commit` reads the index before locking it: a sync landing in between is lost, the hook repairs it."""
+
     written: list[str] = []
     for round_ in range(9):
         batch = [LearningRecord(title=f"Round {round_} lesson {i}") for i in range(2)]
@@ -286,3 +287,25 @@ def test_a_foreign_hook_or_hooks_path_is_reported(tmp_path: Path, caplog: pytest
     with caplog.at_level(logging.WARNING):
         MemoryRepo(other.root)
     assert "core.hooksPath" in caplog.text
+
+
+@pytest.mark.parametrize("how", ["git-rm", "rm-then-commit-a"])
+def test_a_person_can_delete_a_library_file_with_git(memory_repo: MemoryRepo, git: GitView, how: str) -> None:
+    record, other = LearningRecord(title="To be removed by hand"), LearningRecord(title="Stays")
+    memory_repo.write(record)
+    memory_repo.write(other)
+    memory_repo.flush()
+
+    if how == "git-rm":
+        git("rm", "-q", str(record.path))
+        memory_repo.write(LearningRecord(title="Meanwhile"))  # a library write syncs the index again
+        memory_repo.flush()
+        git("commit", "-qm", "Remove a lesson")
+    else:
+        (memory_repo.root / str(record.path)).unlink()
+        git("commit", "-qam", "Remove a lesson")
+
+    assert record.path not in git.files()
+    assert other.path in git.files()
+    memory_repo.flush()
+    assert git.status() == []
