@@ -50,7 +50,9 @@ class MemoryRepo:
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 60.0) -> None:
         self.root = Path(path).resolve()
         try:
-            self.git = pygit2.Repository(str(self.root))
+            # NO_SEARCH: never climb to an enclosing repository. ./memory_repo inside a project
+            # checkout must not commit memories into the project's own git history.
+            self.git = pygit2.Repository(str(self.root), pygit2.enums.RepositoryOpenFlag.NO_SEARCH)
         except pygit2.GitError:
             raise LearningFSError(f"{self.root} is not a memory repository (run `learning-fs init` first)") from None
         if self.git.is_bare or self.git.workdir is None:
