@@ -1,0 +1,400 @@
+"""``RepoIndex``: a memory repository's search index, opened, kept current and checked.
+
+Opening one finds the index folder (``index.directory`` in ``learning_fs.yaml``, by default the
+gitignored ``.learning_fs/index``), catches it up with the files (building it when the folder
+was deleted: nothing in it is the truth), and subscribes to the repository's commits so every
+library write is indexed (write-through). ``watch()`` adds the live watcher for hand edits.
+
+One process, one writer per index folder: handles opened on the same folder in a process share
+one index, sync and watcher; another process that finds the folder's ``writer.lock`` taken
+opens it read-only (it searches what the writer keeps current, and says so).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import pygit2
+from filelock import FileLock, Timeout
+
+from learning_fs.errors import LearningFSError, RecordParseError
+from learning_fs.format.records import now
+from learning_fs.index.documents import documents_for
+from learning_fs.index.search_index import SearchIndex
+from learning_fs.index.sync import REINDEXING, IndexSync, Progress, SyncReport, clean_path
+from learning_fs.index.types import Hit, SearchMode
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+    from learning_fs.index.embeddings import Embedder
+    from learning_fs.index.watch import IndexWatcher
+    from learning_fs.repo import CommitEvent, MemoryRepo
+    from learning_fs.search.semantic import IndexSearcher
+
+log = logging.getLogger(__name__)
+
+LOCK_FILE = "writer.lock"
+#: How long a search waits for write-through work queued before it (the read barrier).
+BARRIER_TIMEOUT = 10.0
+WriteThrough = Literal["async", "sync", "off"]
+
+
+@dataclass
+class VerifyReport:
+    """Drift between the files and the index (``ok`` when there is none)."""
+
+    files: int = 0
+    entries: int = 0
+    stale: list[str] = field(default_factory=list)  # indexed from another version of the file
+    missing: list[str] = field(default_factory=list)  # files with searchable content and no entry
+    orphaned: list[str] = field(default_factory=list)  # entries whose file is gone
+    unreadable: list[str] = field(default_factory=list)  # files that do not parse: not indexed, not drift
+    indexed_commit: str | None = None
+    head: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.stale or self.missing or self.orphaned)
+
+
+@dataclass(eq=False)
+class _Core:
+    """What the handles on one index folder share in this process."""
+
+    directory: Path
+    index: SearchIndex
+    sync: IndexSync | None  # None: read-only (another process holds the writer lock)
+    lock: FileLock | None
+    users: int = 0
+    repos: weakref.WeakSet[MemoryRepo] = field(default_factory=weakref.WeakSet)
+    watcher: IndexWatcher | None = None
+    closed: bool = False
+
+
+_cores: dict[Path, _Core] = {}
+_cores_lock = threading.Lock()
+_embedder: Embedder | None = None
+_embedder_lock = threading.Lock()
+
+
+def shared_embedder() -> Embedder:
+    """The offline default embedder, loaded once per process (model load ~0.4 s, ~90 MB)."""
+    global _embedder
+    with _embedder_lock:
+        if _embedder is None:
+            from learning_fs.index.embeddings import default_embedder
+
+            _embedder = default_embedder()
+        return _embedder
+
+
+def index_directory(repo: MemoryRepo) -> Path:
+    """Where the repository's index lives: ``index.directory``, which must stay inside the repository."""
+    configured = repo.config.index.directory
+    path = (repo.root / configured).resolve()
+    if path == repo.root or repo.root not in path.parents:
+        raise LearningFSError(f"learning_fs.yaml: index.directory {configured!r} must be a folder inside the "
+                              "repository (default .learning_fs/index)")
+    return path
+
+
+class RepoIndex:
+    """The search index of one memory repository. Open it with :meth:`open`; close it when done."""
+
+    def __init__(self, repo: MemoryRepo, core: _Core) -> None:
+        self.repo = repo
+        self._core = core
+        self._closed = False
+
+    @classmethod
+    def open(cls, repo: MemoryRepo, *, directory: str | os.PathLike[str] | None = None,
+             embedder: Embedder | None = None, client: ClientAPI | None = None, catch_up: bool = True,
+             write_through: WriteThrough | bool = "async", watch: bool = False,
+             progress: Progress | None = None) -> RepoIndex:
+        """Open (or build) the index of ``repo``.
+
+        Args:
+            directory: The index folder (default: ``index.directory`` of the repository's config).
+            embedder: Default: the offline MiniLM, shared by every index in the process.
+            client: A Chroma client for the vectors (e.g. ``chromadb.HttpClient``); default: an
+                embedded ``PersistentClient`` in the index folder.
+            catch_up: Index what changed since the last sync before returning (a deleted index
+                is rebuilt here; ``progress(done, total)`` is called as files are indexed).
+            write_through: ``"async"`` (default): a library commit is indexed by a worker thread
+                and every search through this object waits for it first, so the write itself
+                pays microseconds; ``"sync"``: indexed inside the write; ``"off"``: not at all.
+            watch: Also start the live watcher (hand edits, ``git pull``) until :meth:`close`.
+        """
+        path = Path(directory).resolve() if directory is not None else index_directory(repo)
+        mode: WriteThrough = "async" if write_through is True else "off" if write_through is False else write_through
+        if mode not in ("async", "sync", "off"):
+            raise ValueError(f"write_through must be 'async', 'sync' or 'off', not {write_through!r}")
+        core = _acquire(repo, path, embedder, client)
+        handle = cls(repo, core)
+        try:
+            if core.sync is not None:
+                if mode != "off" and repo not in core.repos:
+                    core.repos.add(repo)
+                    repo.on_commit(_listener(core, mode))
+                if watch:
+                    handle.watch()  # starts with a catch-up of its own
+                elif catch_up:
+                    core.sync.catch_up(progress)
+        except BaseException:
+            handle.close()
+            raise
+        return handle
+
+    # -- what it is ----------------------------------------------------------------------------
+    @property
+    def directory(self) -> Path:
+        return self._core.directory
+
+    @property
+    def index(self) -> SearchIndex:
+        """The underlying :class:`SearchIndex` (entries, state, raw search)."""
+        return self._core.index
+
+    @property
+    def sync(self) -> IndexSync:
+        if self._core.sync is None:
+            raise LearningFSError(f"{self.directory} is being updated by another process (its writer lock is "
+                                  "taken, e.g. by `learning-fs watch`); this process can only search it")
+        return self._core.sync
+
+    @property
+    def read_only(self) -> bool:
+        return self._core.sync is None
+
+    @property
+    def watcher(self) -> IndexWatcher | None:
+        return self._core.watcher
+
+    def count(self) -> int:
+        """Entries in the index (a record yields one, or one per memory, fact and event)."""
+        return self.index.count()
+
+    # -- searching -----------------------------------------------------------------------------
+    def search(self, query: str, *, k: int = 10, kind: str | Sequence[str] | None = None,
+               namespace: str | Sequence[str] | None = None, user: str | None = None,
+               include_inactive: bool = False, mode: SearchMode = "hybrid") -> list[Hit]:
+        """The ``k`` best entries for ``query`` (see :meth:`SearchIndex.search` for the filters).
+
+        ``user`` is who is asking: their private entries are searchable, nobody else's ever are.
+        Library writes made before the call are waited for, and a HEAD moved by someone else
+        (another process, ``git pull``) is caught up first (checked at most once a second).
+        """
+        self._check_open()
+        if self._core.sync is not None:
+            self._core.sync.wait_idle(BARRIER_TIMEOUT)
+            self._core.sync.catch_up_if_head_moved()
+        hits = self.index.search(query, k=k, kind=kind, namespace=namespace, user=user,
+                                 include_inactive=include_inactive, mode=mode)
+        if not include_inactive:  # statuses are as of indexing; an expiry may have passed since
+            stamp = now()
+            hits = [hit for hit in hits if not _expired(hit, stamp)]
+        return [_cleaned(hit) for hit in hits]
+
+    def searcher(self) -> IndexSearcher:
+        """This index behind the stores' :class:`~learning_fs.search.Searcher` protocol."""
+        from learning_fs.search.semantic import IndexSearcher
+
+        return IndexSearcher(self)
+
+    # -- keeping it current ----------------------------------------------------------------------
+    def catch_up(self, progress: Progress | None = None) -> SyncReport:
+        """Index what changed since the last sync (committed or not); proportional to the changes."""
+        self._check_open()
+        self.sync.wait_idle(BARRIER_TIMEOUT)
+        return self.sync.catch_up(progress)
+
+    def rebuild(self, progress: Progress | None = None) -> SyncReport:
+        """Drop everything and index every file again."""
+        self._check_open()
+        self.sync.wait_idle(BARRIER_TIMEOUT)
+        return self.sync.rebuild(progress)
+
+    def repair(self, report: VerifyReport) -> SyncReport:
+        """Re-index the files a :meth:`verify` found stale, missing or orphaned."""
+        self._check_open()
+        self.sync.wait_idle(BARRIER_TIMEOUT)
+        orphans = [path for path in report.orphaned if REINDEXING not in path]
+        return self.sync.repair([*report.stale, *report.missing, *orphans])
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every library write so far is indexed; False on timeout."""
+        return self._core.sync.wait_idle(timeout) if self._core.sync is not None else True
+
+    def watch(self, **options: float | None) -> IndexWatcher:
+        """Start (or return) the live watcher of this index; it stops on :meth:`close`.
+
+        Options: ``debounce`` (0.3 s), ``max_delay`` (2 s), ``reconcile_every`` (60 s; None: never).
+        """
+        from learning_fs.index.watch import IndexWatcher
+
+        self._check_open()
+        core = self._core
+        if core.watcher is None or not core.watcher.running:
+            core.watcher = IndexWatcher(self.sync, **options).start()  # type: ignore[arg-type]
+        return core.watcher
+
+    # -- checking --------------------------------------------------------------------------------
+    def verify(self) -> VerifyReport:
+        """Compare every entry's blob with its file: stale, missing and orphaned entries.
+
+        Reads every record file (about a second per 10k files); the index itself is not changed.
+        """
+        self._check_open()
+        report = VerifyReport(indexed_commit=self.index.get_state("indexed_commit") or None)
+        lock = self._core.sync._lock if self._core.sync is not None else threading.RLock()
+        if self._core.sync is not None:
+            self._core.sync.wait_idle(BARRIER_TIMEOUT)
+        with lock:
+            indexed: dict[str, set[str]] = {}
+            for path, blob in self.index.entries_for_verify():
+                indexed.setdefault(path, set()).add(blob)
+                report.entries += 1
+            files = self.repo.paths()
+            report.files = len(files)
+            for path in files:
+                try:
+                    data = (self.repo.root / path).read_bytes()
+                except OSError:
+                    continue
+                blob = str(pygit2.hash(data))
+                if path in indexed:
+                    if indexed.pop(path) != {blob}:
+                        report.stale.append(path)
+                    continue
+                _check_unindexed(path, data, blob, report)
+            report.orphaned = sorted(clean_path(path) for path in indexed)
+        report.head = _head_sha(self.repo)
+        return report
+
+    # -- closing -----------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release this handle; the last one in the process stops the watcher and closes the index."""
+        if self._closed:
+            return
+        self._closed = True
+        _release(self._core)
+
+    def __enter__(self) -> RepoIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "read-only" if self.read_only else "open"
+        return f"RepoIndex({self.directory}, {state})"
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise LearningFSError("this RepoIndex is closed")
+
+
+# -- sharing one index per folder in a process --------------------------------------------------------
+def _acquire(repo: MemoryRepo, path: Path, embedder: Embedder | None, client: ClientAPI | None) -> _Core:
+    with _cores_lock:
+        core = _cores.get(path)
+        if core is not None and not core.closed:
+            if embedder is not None and embedder.name != core.index.embedder.name:
+                raise LearningFSError(f"{path} is already open in this process with embedder "
+                                      f"{core.index.embedder.name}, not {embedder.name}")
+            core.users += 1
+            return core
+        path.mkdir(parents=True, exist_ok=True)
+        lock: FileLock | None = FileLock(str(path / LOCK_FILE), thread_local=False)
+        try:
+            lock.acquire(timeout=0)  # type: ignore[union-attr]
+        except Timeout:
+            log.warning("%s is kept current by another process (its writer lock is taken); searching it as is",
+                        path)
+            lock = None
+        try:
+            index = SearchIndex.open(path, embedder=embedder or shared_embedder(), client=client)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        sync = IndexSync(repo, index) if lock is not None else None
+        core = _Core(path, index, sync, lock, users=1)
+        _cores[path] = core
+        return core
+
+
+def _release(core: _Core) -> None:
+    with _cores_lock:
+        core.users -= 1
+        if core.users > 0:
+            return
+        core.closed = True
+        if _cores.get(core.directory) is core:
+            del _cores[core.directory]
+    if core.watcher is not None:
+        core.watcher.stop()
+    if core.sync is not None:
+        core.sync.close()
+    core.index.close()
+    if core.lock is not None:
+        core.lock.release()
+
+
+def _listener(core: _Core, mode: WriteThrough) -> Callable[[CommitEvent], None]:
+    """A commit listener that holds the core weakly (MemoryRepo cannot unsubscribe listeners)."""
+    ref = weakref.ref(core)
+
+    def index_commit(event: CommitEvent) -> None:
+        target = ref()
+        if target is None or target.closed or target.sync is None:
+            return
+        if mode == "sync":
+            target.sync.apply_commit(event)
+        else:
+            target.sync.on_commit(event)
+
+    return index_commit
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+def _cleaned(hit: Hit) -> Hit:
+    """A hit with the re-index mark stripped from its path (see :meth:`IndexSync._replace`)."""
+    if REINDEXING not in hit.path:
+        return hit
+    path = clean_path(hit.path)
+    return Hit(hit.id, hit.record_id, hit.item_id, path, hit.kind, hit.namespace, hit.user, hit.score, hit.snippet,
+               {**hit.metadata, "path": path})
+
+
+def _expired(hit: Hit, stamp: str) -> bool:
+    expires = str(hit.metadata.get("expires") or "")
+    return bool(expires) and expires <= stamp
+
+
+def _check_unindexed(path: str, data: bytes, blob: str, report: VerifyReport) -> None:
+    """A file with no entries is drift only if it has something to search."""
+    from learning_fs.repo.snapshot import parse_bytes
+
+    try:
+        docs = documents_for(parse_bytes(data, path), path, blob)
+    except RecordParseError as exc:
+        report.unreadable.append(str(exc))
+        return
+    if docs:
+        report.missing.append(path)
+
+
+def _head_sha(repo: MemoryRepo) -> str | None:
+    try:
+        return str(pygit2.Repository(str(repo.root)).head.target)
+    except (pygit2.GitError, KeyError):
+        return None
