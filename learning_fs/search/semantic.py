@@ -1,0 +1,111 @@
+"""``IndexSearcher``: the semantic index behind the :class:`~learning_fs.search.Searcher` protocol.
+
+Stores call ``searcher.search(query, kind=..., namespace=..., user=..., limit=...)`` and read the
+files the hits name; with this searcher the ranking is the index's hybrid one (MiniLM vectors
+fused with BM25) instead of the lexical fallback's scan of the folders. It keeps the protocol's
+granularity — one hit per record, one per memory — so stores work unchanged, and the privacy
+rule twice: the index only reads partitions the asking user may see, and every hit is checked
+again here by its path and owner.
+
+:func:`open_searcher` picks the backend for a repository: the index when asked for (or, by
+default, when the repository already has one), the lexical searcher otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+from learning_fs.errors import LearningFSError
+from learning_fs.format.records import USER_NAMESPACE
+from learning_fs.search.protocol import Searcher, SearchHit, visible_to
+
+if TYPE_CHECKING:
+    from learning_fs.index.service import RepoIndex
+    from learning_fs.index.types import Hit
+    from learning_fs.repo import MemoryRepo
+
+log = logging.getLogger(__name__)
+
+#: The most entries one search asks the index for while filling ``limit`` distinct records.
+MAX_FETCH = 400
+SearcherChoice = Literal["auto", "index", "lexical"]
+
+
+class IndexSearcher:
+    """Search a :class:`~learning_fs.index.service.RepoIndex` the way stores expect.
+
+    ``owns=True`` closes the index with the searcher (what :func:`open_searcher` hands out).
+    """
+
+    def __init__(self, index: RepoIndex, *, owns: bool = False) -> None:
+        self.index = index
+        self._owns = owns
+
+    def search(self, query: str, *, kind: str | None = None, namespace: str | None = None,
+               user: str | None = None, limit: int = 5, include_inactive: bool = False) -> list[SearchHit]:
+        """Best matches first: one hit per record (the best of its entries), one per memory."""
+        if limit <= 0 or not query.strip():
+            return []
+        if namespace == USER_NAMESPACE and not user:
+            return []
+        fetch = max(3 * limit, 10)
+        while True:
+            hits = self.index.search(query, k=fetch, kind=kind, namespace=namespace, user=user or None,
+                                     include_inactive=include_inactive)
+            found = _collapse(hits, user)
+            if len(found) >= limit or len(hits) < fetch or fetch >= MAX_FETCH:
+                return found[:limit]
+            fetch = min(3 * fetch, MAX_FETCH)
+
+    def close(self) -> None:
+        if self._owns:
+            self.index.close()
+
+    def __repr__(self) -> str:
+        return f"IndexSearcher({self.index!r})"
+
+
+def _collapse(hits: list[Hit], user: str | None) -> list[SearchHit]:
+    found: list[SearchHit] = []
+    seen: set[tuple[str, str]] = set()
+    for hit in hits:
+        if not visible_to(hit.path, user) or (hit.namespace == USER_NAMESPACE and hit.user != user):
+            log.error("index returned an entry private to another user (%s); dropped", hit.path)
+            continue
+        key = (hit.path, hit.item_id if hit.kind == "memories" else "")
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(SearchHit(hit.path, hit.record_id, hit.item_id or None, round(hit.score, 6), hit.snippet,
+                               hit.kind))
+    return found
+
+
+def open_searcher(repo: MemoryRepo, choice: SearcherChoice = "auto") -> Searcher:
+    """The search backend for ``repo``: ``"index"``, ``"lexical"`` or ``"auto"``.
+
+    ``"index"`` opens the semantic index (building it if needed: minutes for a large repository
+    the first time) and keeps it current with the library's writes. ``"auto"`` does so only
+    when the repository already has an index folder, and falls back to the lexical searcher
+    (with a warning) when it cannot be opened. Close what this returns when done, if it has
+    ``close``.
+    """
+    from learning_fs.search.lexical import LexicalSearcher
+
+    if choice not in ("auto", "index", "lexical"):
+        raise ValueError(f"searcher must be 'auto', 'index', 'lexical' or a Searcher, not {choice!r}")
+    if choice == "lexical":
+        return LexicalSearcher(repo)
+    from learning_fs.index.search_index import CATALOG_FILE
+    from learning_fs.index.service import RepoIndex, index_directory
+
+    if choice == "auto" and not (index_directory(repo) / CATALOG_FILE).exists():
+        return LexicalSearcher(repo)
+    try:
+        return IndexSearcher(RepoIndex.open(repo), owns=True)
+    except (LearningFSError, OSError, ImportError) as exc:
+        if choice == "index":
+            raise
+        log.warning("search index of %s unavailable (%s); using lexical search", repo.root, exc)
+        return LexicalSearcher(repo)
