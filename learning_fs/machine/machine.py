@@ -82,7 +82,9 @@ class LearningMachine:
             A machine given no store at all gets the same defaults.
         context_budget: Token budget of the whole built context (each store also has its own).
         agent_id: Recorded in every commit (``Learning-Agent``).
-        searcher: The search backend handed to stores (default: the lexical searcher over ``repo``).
+        searcher: The search backend handed to stores: a ``Searcher``, ``"index"`` (the semantic
+            index, built if needed and kept current by every write), ``"lexical"``, or ``None``
+            (default: the index when the repository has one, else the lexical searcher).
         background: Extract in a background thread (default). ``False`` extracts inside ``process``.
     """
 
@@ -119,10 +121,12 @@ class LearningMachine:
         if learning or (learning is None and all(v is None for v in given.values()) and not custom_stores):
             given = {name: True if name in DEFAULT_SLOTS and spec is None else spec for name, spec in given.items()}
         self.repo, self._owns_repo = _open_repo(repo)
+        self._owns_searcher = searcher is None or isinstance(searcher, str)
         try:
-            self.searcher = searcher if searcher is not None else _default_searcher(self.repo)
+            self.searcher = _default_searcher(self.repo, searcher or "auto") if self._owns_searcher else searcher
             self._slots = self._build_slots(given, custom_stores or {})
         except BaseException:
+            self._close_searcher()
             if self._owns_repo:  # a bad configuration must not leave a repository (and its thread) open
                 self.repo.close()
             raise
@@ -380,8 +384,14 @@ class LearningMachine:
         if self._worker is not None:
             self._worker.close(wait=True)
             self._worker = None
+        self._close_searcher()
         if self._owns_repo:
             self.repo.close()
+
+    def _close_searcher(self) -> None:
+        close = getattr(getattr(self, "searcher", None), "close", None)
+        if self._owns_searcher and callable(close):
+            close()
 
     def __enter__(self) -> LearningMachine:
         return self
@@ -503,10 +513,10 @@ def _open_repo(repo: MemoryRepo | str | os.PathLike[str] | None) -> tuple[Memory
     return MemoryRepo.init(path), True
 
 
-def _default_searcher(repo: MemoryRepo) -> Any:
-    from learning_fs.search import LexicalSearcher
+def _default_searcher(repo: MemoryRepo, choice: str) -> Any:
+    from learning_fs.search.semantic import open_searcher  # opens the index only when chosen or present
 
-    return LexicalSearcher(repo)
+    return open_searcher(repo, choice)  # type: ignore[arg-type]
 
 
 _CONFIG_NAMES = {
