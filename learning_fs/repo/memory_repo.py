@@ -26,7 +26,7 @@ from learning_fs.errors import ConflictError, LearningFSError, RecordNotFoundErr
 from learning_fs.format.layout import kind_from_path, search_roots
 from learning_fs.format.records import Record
 from learning_fs.format.slugs import check_relative_path
-from learning_fs.repo import gitindex, history, trees
+from learning_fs.repo import gitindex, history, merge, trees
 from learning_fs.repo.config import CONFIG_FILE, DERIVED_DIR, GITIGNORE, RepoConfig
 from learning_fs.repo.history import CommitInfo
 from learning_fs.repo.locks import WriteLock
@@ -301,6 +301,27 @@ class MemoryRepo:
         self._publish(result[1])
         return result[0]
 
+    def advance(self, branch: str, commit: str, *, expected_tip: str | None = None, message: str | None = None,
+                body: str = "", trailers: dict[str, str] | None = None) -> CommitInfo | None:
+        """Bring ``commit`` (another branch's work, e.g. an approved proposal) into ``branch``, like ``git merge``.
+
+        Fast-forwards when the tip of ``branch`` is an ancestor of ``commit``; otherwise makes a
+        merge commit with two parents (the tip, then ``commit``) whose tree is git's three-way
+        merge, with ``message``, ``body`` and ``trailers``. Conflicting changes raise
+        :class:`ConflictError` naming the files, and nothing changes. ``expected_tip``: refuse
+        (ConflictError) when the branch no longer points there, so a decision taken on a stale
+        view is never applied. On the checked-out branch the working tree, ``.git/index`` and the
+        :meth:`on_commit` listeners follow, as for every library write. Returns the new tip
+        (the merge commit, or ``commit`` itself after a fast-forward); None when ``commit`` is
+        already part of ``branch``.
+        """
+        with self._lock.hold():
+            result = merge.advance_locked(self, branch, commit, expected_tip, message, body, trailers)
+        if result is None:
+            return None
+        self._publish(result[1])
+        return result[0]
+
     # -- housekeeping -------------------------------------------------------------------------
     def flush(self, timeout: float = 5.0) -> bool:
         """Bring ``.git/index`` up to date with every library commit now (``git status`` clean).
@@ -437,11 +458,22 @@ class MemoryRepo:
                 break
             else:
                 raise LearningFSError(f"could not commit to {tx.branch}: the branch kept moving")
+        return self._landed(tx.branch, oid, base, tx.changes, tx.records, checked_out, message, author)
+
+    def _landed(self, branch: str, oid: pygit2.Oid, base: pygit2.Tree | None, changes: dict[str, bytes | None],
+                records: dict[str, Record | None], checked_out: bool, message: str,
+                author: pygit2.Signature) -> tuple[CommitInfo, CommitEvent]:
+        """After ``branch`` moved from ``base`` to ``oid``: update the checkout and .git/index, build the event.
+
+        The one path every library write takes once the branch tip moved (commits, reverts,
+        merges), so the working tree, the index sync and the listeners never disagree.
+        """
+        with self._git_lock:
             if checked_out:
-                old = {path: trees.blob_id_at(base, path) for path in tx.changes}
-                skipped = update_worktree(self.root, {p: (old[p], d) for p, d in tx.changes.items()})
+                old = {path: trees.blob_id_at(base, path) for path in changes}
+                skipped = update_worktree(self.root, {p: (old[p], d) for p, d in changes.items()})
                 gitindex.record_pending(self.git_dir, {p: (str(o) if o is not None else None) for p, o in old.items()})
-                for path, record in tx.records.items():
+                for path, record in records.items():
                     if record is not None and path not in skipped:
                         self._remember(path, record)
             self._commits += 1
@@ -451,7 +483,7 @@ class MemoryRepo:
             self.maintenance(wait=False)
         info = CommitInfo(sha=str(oid), subject=message.split("\n", 1)[0], message=message,
                           author=author.name, email=author.email, trailers=history.parse_trailers(message))
-        event = CommitEvent(tx.branch, str(oid), dict(tx.changes), dict(tx.records), checked_out)
+        event = CommitEvent(branch, str(oid), dict(changes), dict(records), checked_out)
         return info, event
 
     def _remember(self, path: str, record: Record) -> None:

@@ -1,0 +1,79 @@
+"""Moving a branch to another branch's work: fast-forward, or a real merge commit (``MemoryRepo.advance``).
+
+Proposals are branches; approving one brings its commits into the checked-out branch. When the
+branch has not moved since the proposal forked, its tip simply moves forward (``git update-ref``
+with the old value: a compare-and-swap that fails if a person's git moved it meanwhile). When
+it has, a merge commit with both tips as parents records the approval, its tree built by
+libgit2's three-way merge in memory, so a conflict is found before anything is written. Either
+way the repository's usual post-commit path updates the checkout, ``.git/index`` and listeners.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import TYPE_CHECKING
+
+import pygit2
+
+from learning_fs.errors import ConflictError, RecordParseError
+from learning_fs.format.layout import kind_from_path
+from learning_fs.format.records import Record
+from learning_fs.repo import history, trees
+from learning_fs.repo.history import CommitInfo
+from learning_fs.repo.transaction import CommitEvent
+
+if TYPE_CHECKING:
+    from learning_fs.repo.memory_repo import MemoryRepo
+
+
+def advance_locked(repo: MemoryRepo, branch: str, commit: str, expected_tip: str | None, message: str | None,
+                   body: str, trailers: dict[str, str] | None) -> tuple[CommitInfo, CommitEvent] | None:
+    """:meth:`MemoryRepo.advance` under the write lock (the caller holds it and publishes the event)."""
+    ref = f"refs/heads/{branch}"
+    git = repo.git
+    with repo._git_lock:
+        tip = repo._tip(branch)
+        if expected_tip is not None and (tip is None or tip.id != repo.resolve(expected_tip).id):
+            now = tip.short_id if tip is not None else "nothing"
+            raise ConflictError(f"{branch} moved since it was read (it is now at {now}); look again")
+        theirs = repo.resolve(commit)
+        if tip is not None and (tip.id == theirs.id or git.descendant_of(tip.id, theirs.id)):
+            return None
+        checked_out = branch == repo._checked_out()
+        if tip is None or git.descendant_of(theirs.id, tip.id):
+            _move_ref(repo, ref, theirs.id, tip)
+            oid, author, full = theirs.id, theirs.author, theirs.message
+        else:
+            index = git.merge_commits(tip, theirs)
+            if index.conflicts is not None:
+                paths = sorted({e.path for c in index.conflicts for e in c if e is not None})
+                raise ConflictError(f"{theirs.short_id} conflicts with {branch} in: " + ", ".join(paths), paths)
+            author, committer = repo._signature(None, None)
+            full = history.format_message(message or f"Merge {theirs.short_id} into {branch}", body, trailers)
+            # create_commit with the ref name is libgit2's compare-and-swap on parents[0].
+            oid = git.create_commit(ref, author, committer, full, index.write_tree(git), [tip.id, theirs.id])
+        base = tip.tree if tip is not None else None
+        changed = trees.changed_paths(git, base, git[oid].peel(pygit2.Commit).tree)
+        changes = {p: (git[o].data if o is not None else None) for p, o in changed.items()}  # type: ignore[attr-defined]
+        records = {p: _record_or_none(repo, p, d) for p, d in changes.items()}
+    return repo._landed(branch, oid, base, changes, records, checked_out, full, author)
+
+
+def _move_ref(repo: MemoryRepo, ref: str, new: pygit2.Oid, old: pygit2.Commit | None) -> None:
+    """Point ``ref`` at ``new`` only if it still points at ``old`` (git update-ref's compare-and-swap)."""
+    expected = str(old.id) if old is not None else "0" * 40
+    result = subprocess.run(["git", "update-ref", "-m", "learning-fs: fast-forward", ref, str(new), expected],
+                            cwd=repo.root, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ConflictError(f"{ref.removeprefix('refs/heads/')} moved while it was being updated: "
+                            f"{result.stderr.strip()}")
+
+
+def _record_or_none(repo: MemoryRepo, path: str, data: bytes | None) -> Record | None:
+    """The record a merged file holds, for listeners (None: deleted, not a record, or unreadable)."""
+    if data is None or kind_from_path(path) is None:
+        return None
+    try:
+        return repo._parse_blob(data, path)
+    except RecordParseError:
+        return None
