@@ -38,6 +38,7 @@ def proposals(history: History) -> pd.DataFrame:
     """
     rows: dict[str, dict[str, object]] = {}
     commits = history.commits
+    approvers = _approvers(commits)
     proposed = commits[commits["proposal"].notna() & ~commits["merge"]].sort_values("authored", kind="stable")
     for c in proposed.itertuples(index=False):
         row = rows.get(c.proposal)
@@ -47,7 +48,7 @@ def proposals(history: History) -> pd.DataFrame:
         row["tip"] = c.sha
         if c.landed_by is not None and pd.notna(c.landed):
             row["state"], row["decided"] = "approved", c.landed
-            row["decided_by"] = _approver(commits, c.landed_by)
+            row["decided_by"] = approvers.get(c.landed_by)
     _approvals(history, rows)
     _rejections(history, rows)
     _open(history, rows)
@@ -65,12 +66,10 @@ def _row(proposal: str, opened: object, title: str, user: object, store: object,
             "commits": 0, "tip": None}
 
 
-def _approver(commits: pd.DataFrame, sha: object) -> str | None:
-    """Who approved: the ``Learning-Approved-By`` trailer of the merge, else its author."""
-    match = commits[commits["sha"] == sha]
-    if not len(match):
-        return None
-    return match["trailers"].iloc[0].get("Learning-Approved-By") or str(match["author"].iloc[0])
+def _approvers(commits: pd.DataFrame) -> dict[str, str]:
+    """Who made each commit a decision: the ``Learning-Approved-By`` trailer, else the author."""
+    return {sha: trailers.get("Learning-Approved-By") or author
+            for sha, trailers, author in zip(commits["sha"], commits["trailers"], commits["author"], strict=True)}
 
 
 def _author_of(commits: pd.DataFrame, sha: object) -> str | None:
