@@ -82,6 +82,7 @@ class _Core:
 _cores: dict[Path, _Core] = {}
 _cores_lock = threading.Lock()
 _embedder: Embedder | None = None
+_bulk_embedders: dict[str, Embedder] = {}
 _embedder_lock = threading.Lock()
 
 
@@ -94,6 +95,19 @@ def shared_embedder() -> Embedder:
 
             _embedder = default_embedder()
         return _embedder
+
+
+def bulk_embedder(embedder: Embedder) -> Embedder | None:
+    """A second MiniLM on every core for large refreshes (see :meth:`IndexSync._bulk`), loaded on
+    first use and kept for the process; None for other embedders or a single core."""
+    from learning_fs.index.minilm import MiniLMEmbedder
+
+    if not isinstance(embedder, MiniLMEmbedder) or (os.cpu_count() or 1) < 2:
+        return None
+    with _embedder_lock:
+        if embedder.name not in _bulk_embedders:
+            _bulk_embedders[embedder.name] = MiniLMEmbedder(threads=0)
+        return _bulk_embedders[embedder.name]
 
 
 def index_directory(repo: MemoryRepo) -> Path:
@@ -326,7 +340,7 @@ def _acquire(repo: MemoryRepo, path: Path, embedder: Embedder | None, client: Cl
             if lock is not None:
                 lock.release()
             raise
-        sync = IndexSync(repo, index) if lock is not None else None
+        sync = IndexSync(repo, index, lambda: bulk_embedder(index.embedder)) if lock is not None else None
         core = _Core(path, index, sync, lock, users=1)
         _cores[path] = core
         return core

@@ -27,7 +27,8 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ from learning_fs.repo import trees
 from learning_fs.repo.snapshot import parse_bytes
 
 if TYPE_CHECKING:
+    from learning_fs.index.embeddings import Embedder
     from learning_fs.index.search_index import SearchIndex
     from learning_fs.repo import CommitEvent, MemoryRepo
 
@@ -54,6 +56,8 @@ NO_COMMIT = "-"  # indexed_commit of a repository that had no commit yet
 #: part of a real path. Readers strip it with :func:`clean_path`.
 REINDEXING = "\x00"
 FILES_PER_BATCH = 256  # files read, parsed and written per step (bounds memory; progress granularity)
+#: A refresh of this many files embeds with the bulk embedder (every core), when there is one.
+BULK_FILES = 64
 APPLIED_LIMIT = 4096  # write-through commits remembered while an earlier one is still missing
 Progress = Callable[[int, int], None]
 
@@ -86,8 +90,10 @@ class SyncReport:
 class IndexSync:
     """Applies changes of a memory repository's files to a :class:`SearchIndex` (thread-safe)."""
 
-    def __init__(self, repo: MemoryRepo, index: SearchIndex) -> None:
+    def __init__(self, repo: MemoryRepo, index: SearchIndex,
+                 bulk_embedder: Callable[[], Embedder | None] | None = None) -> None:
         self.repo = repo
+        self._bulk_embedder = bulk_embedder
         self.root = repo.root
         self.index = index
         self._lock = threading.RLock()
@@ -117,11 +123,12 @@ class IndexSync:
             dirty_before = set(self._dirty) if track_dirty else None
             if progress is not None:
                 progress(0, len(wanted))
-            for start in range(0, len(wanted), FILES_PER_BATCH):
-                batch = wanted[start : start + FILES_PER_BATCH]
-                self._apply(batch, blobs, report, head, track_dirty)
-                if progress is not None:
-                    progress(start + len(batch), len(wanted))
+            with self._bulk(len(wanted)):
+                for start in range(0, len(wanted), FILES_PER_BATCH):
+                    batch = wanted[start : start + FILES_PER_BATCH]
+                    self._apply(batch, blobs, report, head, track_dirty)
+                    if progress is not None:
+                        progress(start + len(batch), len(wanted))
             if dirty_before is not None and dirty_before != self._dirty:
                 self._save_dirty()
         report.seconds = time.perf_counter() - began
@@ -167,6 +174,25 @@ class IndexSync:
             blobs.update(new_blobs)
             report.updated += len(docs)
         self._repair.difference_update(paths)
+
+    @contextmanager
+    def _bulk(self, files: int) -> Iterator[None]:
+        """Embed a large refresh (a rebuild, a big pull) with the bulk embedder, if any.
+
+        The default embedder runs on one core, which keeps a query fast next to the search's
+        other thread; for thousands of texts every core is worth it (MiniLM on 2 cores: 82 -> 152
+        texts/s). Same model and name, so the vectors are the same; a search running meanwhile
+        simply embeds its query with the bulk one.
+        """
+        bulk = self._bulk_embedder() if self._bulk_embedder is not None and files >= BULK_FILES else None
+        if bulk is None or bulk.name != self.index.embedder.name:
+            yield
+            return
+        previous, self.index.embedder = self.index.embedder, bulk
+        try:
+            yield
+        finally:
+            self.index.embedder = previous
 
     def _replace(self, docs: dict[str, list[IndexDoc]], indexed: list[str]) -> int:
         """Write the new entries of each path and drop the ones its file no longer yields.
