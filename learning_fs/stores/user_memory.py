@@ -4,7 +4,8 @@ One file per user (``users/<shard>/<user>/memories.md``), one observation per li
 id so the model can update or delete it. Recall does not dump them all into the prompt: it ranks
 the live ones by relevance to the message (BM25 over cached tokens; recency breaks ties and
 fills the rest) and stops at the store's token budget. Superseded and expired lines stay in the
-file for history and never reach the prompt.
+file for history and never reach the prompt; lines the curator demoted (``demoted=true``, to keep
+the always-loaded context within its budget) reach it only when the message is about them.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ class UserMemoryStore(BaseStore):
             scores = bm25_scores(query, [terms[i] for i in live], [lengths[i] for i in live])
             score_of = dict(zip(live, scores, strict=True))
             order.sort(key=lambda i: -score_of[i])  # stable: recency breaks ties
+        if any(record.memories[i].extra.get("demoted") == "true" for i in live):
+            # The curator demoted these out of the always-loaded context: recalled only when the message is about them.
+            order = [i for i in order
+                     if record.memories[i].extra.get("demoted") != "true" or (query and score_of[i] > 0)]
         chosen: list[Item] = []
         used = 0
         for index in order[:limit]:
