@@ -12,6 +12,7 @@ opens it read-only (it searches what the writer keeps current, and says so).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -361,6 +362,23 @@ def _release(core: _Core) -> None:
     core.index.close()
     if core.lock is not None:
         core.lock.release()
+
+
+def _close_all() -> None:
+    """At exit: finish queued write-through work and stop watchers, so no thread is cut mid-write."""
+    with _cores_lock:
+        cores = list(_cores.values())
+    for core in cores:
+        try:
+            if core.watcher is not None:
+                core.watcher.stop()
+            if core.sync is not None:
+                core.sync.close()
+        except Exception:  # interpreter shutdown: best effort; the next open catches up anyway
+            log.debug("closing %s at exit failed", core.directory, exc_info=True)
+
+
+atexit.register(_close_all)
 
 
 def _listener(core: _Core, mode: WriteThrough) -> Callable[[CommitEvent], None]:

@@ -234,10 +234,11 @@ class IndexSync:
                 paths = set(trees.changed_paths(git, old, head.tree if head is not None else None))
                 paths |= worktree | self._dirty | self._repair
                 paths |= {path for path, blob in blobs.items() if blob is None}
-            report = self.refresh(paths, trigger=trigger, progress=progress, track_dirty=not status)
+            if status:  # git's list replaces ours; refresh() then corrects it path by path from what it reads
+                self._dirty = {path for path in worktree if is_content_path(path)}
+            report = self.refresh(paths, trigger=trigger, progress=progress)
             self._set_indexed(head_sha)
             if status:
-                self._dirty = {path for path in worktree if is_content_path(path)}
                 self._save_dirty()
             report.commit = head_sha
             return report
@@ -250,11 +251,10 @@ class IndexSync:
             self._blobs, self._repair, self._applied = {}, set(), {}
             git = self._repository()
             head = _head_commit(git)
-            worktree = _worktree_changes(self.root)
-            report = self.refresh(self.repo.paths(), trigger="rebuild", progress=progress, track_dirty=False)
+            self._dirty = {path for path in _worktree_changes(self.root) if is_content_path(path)}
+            report = self.refresh(self.repo.paths(), trigger="rebuild", progress=progress)
             report.commit = str(head.id) if head is not None else NO_COMMIT
             self._set_indexed(report.commit)
-            self._dirty = {path for path in worktree if is_content_path(path)}
             self._save_dirty()
             return report
 
@@ -273,11 +273,15 @@ class IndexSync:
         if now - self._head_checked < every:
             return
         self._head_checked = now
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            return  # a sync is running right now: it is the catch-up this check would start
+        try:
             head = _head_commit(self._repository())
             sha = str(head.id) if head is not None else NO_COMMIT
             if sha != self.index.get_state(INDEXED_COMMIT):
                 self.catch_up(status=False)
+        finally:
+            self._lock.release()
 
     # -- write-through -----------------------------------------------------------------------
     def on_commit(self, event: CommitEvent) -> None:

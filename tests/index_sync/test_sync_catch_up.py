@@ -20,6 +20,17 @@ def test_a_commit_made_with_plain_git_is_indexed_on_the_next_open(repo: MemoryRe
     assert index.sync.indexed_commit == git(repo, "rev-parse", "HEAD").strip()
 
 
+def test_a_commit_made_while_the_index_is_open_is_seen_by_the_next_search(
+    repo: MemoryRepo, open_index: OpenIndex
+) -> None:
+    """Another process (here: git) moved HEAD; a long-lived index notices before searching."""
+    index = open_index()
+    path = hand_written(repo, learning("From elsewhere", "Tardigrades survive in space."))
+    git(repo, "add", path)
+    git(repo, "commit", "-q", "-m", "Add a learning from another process")
+    assert index.search("tardigrade survival", k=1)[0].path == path
+
+
 def test_a_pull_of_many_files_refreshes_only_those_files(repo: MemoryRepo, open_index: OpenIndex) -> None:
     """git diff since the indexed commit decides the work: 30 changed of 60, 30 refreshed."""
     index = open_index()
