@@ -3,7 +3,9 @@
 Stores never call ``repo.write`` for learned data; they hand records to the writer they were
 given, and the writer applies the store's mode. ALWAYS, AGENTIC and (confirmed) HITL writes
 commit on the checked-out branch; PROPOSE writes commit on a fresh ``proposals/<kind>/<slug>``
-branch made from it, so nothing reaches the memories an agent recalls until a person approves.
+branch made from it, so nothing reaches the memories an agent recalls until a person approves —
+unless every namespace the save touches is listed in ``review.auto_approve`` (``learning_fs.yaml``):
+such a save is approved at once, lands like an ALWAYS write, and says ``Learning-Review: auto-approved``.
 Either way one ``save()`` is one commit, and the commit carries the *evidence* for the change —
 who said what, in which session, and why the model thought it worth keeping — in its body and
 trailers. The same :class:`Evidence` is what a person sees for a proposal and for a paused HITL
@@ -211,6 +213,9 @@ class RecordWriter:
         trailers = evidence.trailers()
         if not self.proposes:
             return self._write(self.repo.branch, records, deletes, subject, body, trailers, None)
+        if self._auto_approved(records, deletes):  # review.auto_approve in learning_fs.yaml
+            trailers["Learning-Review"] = "auto-approved"
+            return self._write(self.repo.branch, records, deletes, subject, body, trailers, None)
         with _proposal_lock:
             branch = self._proposal_branch(records, deletes)
             proposal_id = branch.removeprefix(PROPOSAL_PREFIX)
@@ -234,6 +239,14 @@ class RecordWriter:
             return SaveResult(None, None, paths)
         log.info("%s: %s -> %s@%s", self.store, subject, branch, commit[:10])
         return SaveResult(commit, branch, paths, proposal_id if commit else None)
+
+    def _auto_approved(self, records: list[Record], deletes: list[str]) -> bool:
+        """Whether every namespace the save touches skips review (``review.auto_approve``)."""
+        allowed = set(self.repo.config.review.auto_approve)
+        touched = {record.namespace for record in records}
+        for path in deletes:  # a shared path names its namespace: learnings/<namespace>/...
+            touched.add(USER_NAMESPACE if is_private_path(path) else path.split("/")[1] if path.count("/") > 1 else "")
+        return bool(allowed) and touched <= allowed
 
     def _proposal_branch(self, records: list[Record], deletes: list[str]) -> str:
         """``proposals/<kind>/<slug>``, numbered when a proposal of that name is already open."""

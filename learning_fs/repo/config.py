@@ -36,9 +36,11 @@ class IndexSettings(BaseModel):
 
 
 class ReviewSettings(BaseModel):
+    """``review``: namespaces whose proposals skip review (none by default: PROPOSE means review)."""
+
     model_config = ConfigDict(extra="allow")
 
-    auto_approve: list[str] = Field(default_factory=lambda: ["user"])
+    auto_approve: list[str] = Field(default_factory=list)
 
 
 class RepoConfig(BaseModel):

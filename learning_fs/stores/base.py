@@ -86,8 +86,8 @@ def tool_reply(writer: Any, result: Any, saved: str, change: str) -> str:
     if proposal:
         return (f"Proposed {change} for review: proposal {proposal} on branch {result.branch}. "
                 "It is not remembered until a person merges that branch.")
-    if not getattr(writer, "proposes", False):
-        return saved
+    if not getattr(writer, "proposes", False) or getattr(result, "commit", None):
+        return saved  # a direct write, or a proposal approved at once (review.auto_approve)
     if getattr(result, "pending", False):
         return f"Staged {change}; it will be proposed for review when this turn ends."
     return f"Nothing to propose: {change} changes nothing that is remembered."
