@@ -11,6 +11,7 @@ store's failure never breaks a run and that a user's private records never reach
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import logging
 import os
@@ -19,9 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from learning_fs.context import estimate_tokens, fit
+from learning_fs.curate.recall_log import RecallLog
+from learning_fs.curate.schedule import CurationSchedule, curate_quietly
 from learning_fs.extract import ChatModel, OpenAIChat
 from learning_fs.format.records import GLOBAL_NAMESPACE
 from learning_fs.machine.background import BackgroundWorker
@@ -31,6 +34,9 @@ from learning_fs.machine.tools import bind_tool, is_read_only
 from learning_fs.machine.writer import BufferedWriter, RecordWriter
 from learning_fs.repo import MemoryRepo
 from learning_fs.stores.protocol import StoreConfig, accepts_keyword, call_with_context
+
+if TYPE_CHECKING:
+    from learning_fs.curate.curator import Curator
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,11 @@ class LearningMachine:
             index, built if needed and kept current by every write), ``"lexical"``, or ``None``
             (default: the index when the repository has one, else the lexical searcher).
         background: Extract in a background thread (default). ``False`` extracts inside ``process``.
+        curate_every: Curate in the background: every N turns (an ``int``) or at most once per
+            interval (a ``datetime.timedelta``, checked at each turn). A run covers the users whose
+            turns were processed since the last one, plus ``namespace``; see :attr:`curator`.
+        track_recalls: Record when each memory is recalled (``.learning_fs/recall.sqlite``, batched
+            off the hot path, never a commit) so curation can prune what nobody recalls.
     """
 
     def __init__(
@@ -106,6 +117,8 @@ class LearningMachine:
         agent_id: str | None = None,
         searcher: Any = None,
         background: bool = True,
+        curate_every: int | dt.timedelta | None = None,
+        track_recalls: bool = True,
     ) -> None:
         self.model = OpenAIChat(model) if isinstance(model, str) else model
         self.namespace = namespace
@@ -121,6 +134,9 @@ class LearningMachine:
         if learning or (learning is None and all(v is None for v in given.values()) and not custom_stores):
             given = {name: True if name in DEFAULT_SLOTS and spec is None else spec for name, spec in given.items()}
         self.repo, self._owns_repo = _open_repo(repo)
+        self._curator: Curator | None = None
+        self._curation = CurationSchedule(curate_every) if curate_every is not None else None
+        self._recall_log = RecallLog.for_repo(self.repo) if track_recalls else None
         self._owns_searcher = searcher is None or isinstance(searcher, str)
         try:
             self.searcher = _default_searcher(self.repo, searcher or "auto") if self._owns_searcher else searcher
@@ -194,6 +210,8 @@ class LearningMachine:
                 log.exception("%s: recall failed; its context is left out of this run", slot.name)
                 continue
             recalled[slot.name] = scrub_private(data, user_id, slot.name)
+        if self._recall_log is not None:
+            self._recall_log.note(recalled)  # a dict update; written to disk on the log's own thread
         return recalled
 
     async def arecall(self, user_id: str | None = None, session_id: str | None = None,
@@ -215,6 +233,8 @@ class LearningMachine:
                 log.exception("%s: recall failed; its context is left out of this run", slot.name)
                 continue
             recalled[slot.name] = scrub_private(data, user_id, slot.name)
+        if self._recall_log is not None:
+            self._recall_log.note(recalled)  # a dict update; written to disk on the log's own thread
         return recalled
 
     def build_context(self, user_id: str | None = None, session_id: str | None = None,
@@ -354,6 +374,7 @@ class LearningMachine:
         Runs on the background worker (``wait()`` flushes) unless ``background=False``; each
         store's writes of the turn become one commit. Returns the queued work, or ``None``.
         """
+        self._schedule_curation(user_id)
         jobs = self._extraction_jobs(messages, user_id, session_id, message, extra)
         if not jobs:
             return None
@@ -384,9 +405,34 @@ class LearningMachine:
         if self._worker is not None:
             self._worker.close(wait=True)
             self._worker = None
+        if self._recall_log is not None:
+            self._recall_log.close()
         self._close_searcher()
         if self._owns_repo:
             self.repo.close()
+
+    # -- curation -----------------------------------------------------------------------------
+    @property
+    def curator(self) -> Curator:
+        """The curator of this machine's repository, with its model and recall times (``curator.run()``)."""
+        if self._curator is None:
+            from learning_fs.curate.curator import Curator  # numpy and friends: loaded when curation is used
+
+            self._curator = Curator(self.repo, model=self.model, recall_log=self._recall_log)
+        return self._curator
+
+    def _schedule_curation(self, user_id: str | None) -> None:
+        """Count a turn for ``curate_every``; when a run is due, queue it on the background worker."""
+        users = self._curation.turn(user_id) if self._curation is not None else None
+        if users is None:
+            return
+        job = functools.partial(curate_quietly, self.curator, users, self.namespace)
+        if not self.background:
+            job()
+            return
+        if self._worker is None:
+            self._worker = BackgroundWorker()
+        self._worker.submit([job])
 
     def _close_searcher(self) -> None:
         close = getattr(getattr(self, "searcher", None), "close", None)
