@@ -396,6 +396,25 @@ class LearningMachine:
         tasks = [self._aextract(slot, turn, ctx) for slot in self._slots if slot.extracts]
         await asyncio.gather(*tasks)
 
+    # -- review (learning_fs.review: the same operations as the CLI) -----------------------------
+    def proposals(self) -> list[Any]:
+        """Open proposals (PROPOSE-mode saves waiting for a person), oldest first: ``review.Proposal``."""
+        from learning_fs.review import list_proposals
+
+        return list_proposals(self.repo)
+
+    def approve(self, proposal_id: str) -> Any:
+        """Merge a proposal into the checked-out branch (fast-forward or merge commit): ``review.Approval``."""
+        from learning_fs.review import approve
+
+        return approve(self.repo, proposal_id)
+
+    def reject(self, proposal_id: str, reason: str) -> Any:
+        """Delete a proposal and record why; the extractor is shown the reason next time: ``review.Rejection``."""
+        from learning_fs.review import reject
+
+        return reject(self.repo, proposal_id, reason)
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until background extraction submitted so far is committed; False on timeout."""
         return self._worker.wait(timeout) if self._worker is not None else True
