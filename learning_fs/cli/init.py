@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from learning_fs.cli._shared import CONFIG_FILE, State, pass_state
 
+if TYPE_CHECKING:
+    from learning_fs.repo import MemoryRepo
+
+WORKFLOW = ".github/workflows/memory-check.yml"
+
 
 @click.command("init")
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--github", is_flag=True, help=f"Also add {WORKFLOW}: `learning-fs check` on every pull request.")
 @pass_state
-def init(state: State, path: Path | None) -> None:
+def init(state: State, path: Path | None, github: bool) -> None:
     """Create a memory repository at PATH (default: the --repo path).
 
     Makes a git repository with learning_fs.yaml (settings shared through git) and a .gitignore
@@ -23,17 +30,34 @@ def init(state: State, path: Path | None) -> None:
       learning-fs init                      # ./memory_repo
       learning-fs --repo ~/agent-memory init
       learning-fs init /srv/memory
+      learning-fs init --github             # with the CI workflow for pull requests
     """
     from learning_fs.repo import MemoryRepo
 
     target = path or state.repo_path
     existed = (target / CONFIG_FILE).is_file()
     repo = MemoryRepo.init(target)
-    repo.close()
-    if existed:
+    try:
+        added = _add_workflow(repo) if github else False
+    finally:
+        repo.close()
+    if existed and not added:
         click.echo(f"{repo.root} is already a memory repository (nothing changed)")
-    else:
+    elif not existed:
         click.echo(f"Initialised memory repository in {repo.root} (branch {repo.branch})")
+    if added:
+        click.echo(f"Added {WORKFLOW}: pull requests are checked with `learning-fs check`")
+
+
+def _add_workflow(repo: MemoryRepo) -> bool:
+    """Commit the shipped workflow (templates/github/memory-check.yml) unless the repository has one."""
+    from importlib import resources
+
+    data = resources.files("learning_fs.templates").joinpath("github", "memory-check.yml").read_bytes()
+    with repo.transaction("Add the memory check workflow", trailers={"Learning-Store": "repo"}) as tx:
+        if tx.read_bytes(WORKFLOW) is None:
+            tx.write_bytes(WORKFLOW, data)
+    return tx.commit is not None
 
 
 def register(cli: click.Group) -> None:
