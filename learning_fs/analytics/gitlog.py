@@ -65,7 +65,7 @@ def read_log(root: str | Path, revisions: tuple[str, ...] = ("HEAD", "--branches
     result = subprocess.run(args, cwd=root, capture_output=True, check=False)
     if result.returncode != 0:
         err = result.stderr.decode("utf-8", "replace").strip()
-        if "does not have any commits" in err or "unknown revision" in err or "bad default revision" in err:
+        if head_sha(root) is None and not branch_tips(root):  # a repository without commits yet
             return []
         raise LearningFSError(f"git log failed in {root}: {err}")
     return parse_log(result.stdout.decode("utf-8", "replace"))

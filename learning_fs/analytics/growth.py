@@ -67,7 +67,8 @@ def records_over_time(history: History, by: GroupBy = "kind", freq: str = "D") -
         return pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC", name="date"))
     deltas["period"] = _bucket(deltas["date"], freq)
     table = deltas.pivot_table(index="period", columns="group", values="delta", aggfunc="sum", fill_value=0)
-    full = pd.date_range(table.index.min(), table.index.max(), freq=_range_freq(freq))
+    span = _bucket(history.mainline_changes["date"], freq)  # through the last change, even an update
+    full = pd.date_range(span.min(), span.max(), freq=_range_freq(freq))
     table = table.reindex(full, fill_value=0).cumsum()
     table.index.name, table.columns.name = "date", by
     return table.astype("int64")

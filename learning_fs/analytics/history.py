@@ -161,7 +161,7 @@ def _commit_frame(entries: Iterable[LogEntry], mainline: list[str], landed_by: d
         rows.append(row)
     columns = ["sha", "parents", "merge", "author", "email", "authored", "date", "subject", "trailers",
                *TRAILER_COLUMNS, "editor", "mainline", "order", "landed_by"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns).astype({"merge": bool, "mainline": bool, "order": "int64"})
     for column in ("authored", "date"):
         frame[column] = pd.to_datetime(frame[column].astype("int64"), unit="s", utc=True)
     dates = dict(zip(frame["sha"], frame["date"], strict=True))
@@ -179,10 +179,34 @@ def _change_frame(entries: Iterable[LogEntry], commits: pd.DataFrame) -> pd.Data
                                ("old_blob", c.old_blob), ("new_blob", c.new_blob), ("kind", kind),
                                ("namespace", namespace), ("owner", owner)):
                 columns[key].append(value)
-    frame = pd.DataFrame(columns)
+    frame = pd.DataFrame(columns, dtype=object)
     frame["action"] = frame["status"].map(ACTIONS).fillna("update")
     info = commits.set_index("sha")[["date", "landed", "mainline", "order", "editor", "store", "user", "proposal"]]
     frame = frame.join(info, on="sha")
+    frame = frame.astype({"mainline": bool, "order": "int64"})
+    _credit_merges(frame, commits)
     # Who the change is about: the owner of a private file, else the user the commit names.
     frame["user"] = frame["owner"].where(frame["owner"].notna(), frame["user"])
     return frame
+
+
+def _credit_merges(frame: pd.DataFrame, commits: pd.DataFrame) -> None:
+    """Give a merge's changes the store, user and proposal of the branch commit that made them.
+
+    A merge commit (an approved proposal) names the reviewer, not the store and user that
+    proposed the change; the last commit the merge brought in that touched the same path does.
+    """
+    merges = set(commits.loc[commits["merge"], "sha"])
+    if not merges:
+        return
+    landed = commits.set_index("sha")["landed_by"]
+    side = frame[~frame["mainline"] & frame["sha"].map(landed).isin(merges)]
+    source: dict[tuple[object, str], tuple[object, object, object]] = {}
+    for sha, path, store, user, proposal in zip(side["sha"], side["path"], side["store"], side["user"],
+                                                side["proposal"], strict=True):
+        source.setdefault((landed[sha], path), (store, user, proposal))  # newest first: keep the last change
+    rows = frame.index[frame["sha"].isin(merges)]
+    for row in rows:
+        found = source.get((frame.at[row, "sha"], frame.at[row, "path"]))
+        if found is not None:
+            frame.loc[row, ["store", "user", "proposal"]] = list(found)

@@ -162,7 +162,8 @@ def quality_over_time(events: pd.DataFrame, freq: str = "W", junk_days: int = 14
 
     A *duplicate* is an addition whose normalised text equals one still alive in the same file
     or, for records, the same kind and namespace (what exact dedup would merge). *Junk* is an
-    addition deleted again within ``junk_days`` (a superseded fact was true once: not junk).
+    addition deleted again less than ``junk_days`` later (a superseded fact was true once: not
+    junk; a duplicate the curator merged away is counted as a duplicate, not as junk).
     """
     columns = ["added", "duplicates", "junk", "duplicate_rate", "junk_rate"]
     live: dict[tuple[object, ...], int] = {}
@@ -179,7 +180,7 @@ def quality_over_time(events: pd.DataFrame, freq: str = "W", junk_days: int = 14
         elif row.event in ("delete", "supersede", "expire", "merge") and ident in alive:
             key, index = alive.pop(ident)
             live[key] = max(live.get(key, 1) - 1, 0)
-            if row.event == "delete" and row.date - adds[index][0] <= window:
+            if row.event == "delete" and row.date - adds[index][0] < window:
                 adds[index][2] = True
     if not adds:
         return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], tz="UTC", name="date"))
