@@ -80,8 +80,8 @@ def build_example(path: str | Path, *, seed: int = DEFAULT_SEED, start: dt.datet
     """Build the example repository at ``path`` (a real git repository with the story's history).
 
     Same ``seed``, ``start`` and ``scenes`` → the same commits, sha for sha. ``path`` may exist
-    and hold other files (they are left alone and stay untracked); a previous build there is
-    refused unless ``force``, which removes it first.
+    and hold other files (they are left alone and stay untracked); a git repository there is
+    refused unless ``force``, which replaces it.
     """
     root = Path(path)
     _prepare(root, force)
@@ -101,15 +101,20 @@ def build_example(path: str | Path, *, seed: int = DEFAULT_SEED, start: dt.datet
 
 
 def _prepare(root: Path, force: bool) -> None:
-    if (root / ".git").exists() or (root / "learning_fs.yaml").exists():
-        if not force:
-            raise LearningFSError(f"{root} already holds a memory repository; rebuild it with force=True (--force)")
-        for name in BUILT:
-            target = root / name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            elif target.exists() or target.is_symlink():
-                target.unlink()
+    """Refuse to replace a repository's history unless forced; clear what an earlier build left.
+
+    Without ``.git`` there is no history to lose: the folder holds the files of an earlier
+    example (a checkout of this project's ``memory_repo/``), and they are rebuilt identically.
+    """
+    if (root / ".git").exists() and not force:
+        raise LearningFSError(f"{root} already holds a git repository; rebuild it with force=True (--force), "
+                              "which replaces its history")
+    for name in BUILT:
+        target = root / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
     root.mkdir(parents=True, exist_ok=True)
 
 
@@ -169,7 +174,7 @@ class _Run:
         return {**arguments, "memory_id": match.id}
 
     def review(self, review: Review) -> None:
-        from learning_fs.review.decide import approve, reject
+        from learning_fs.review import approve, reject
 
         proposal = f"learning/{slugify(review.title)}"
         by = f"{REVIEWER[0]} <{REVIEWER[1]}>"
