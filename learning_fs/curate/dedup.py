@@ -34,8 +34,8 @@ def dedup_items(unit: Unit, ws: Workspace) -> None:
                 key = item_key(item, item_kind)
                 if item.active and key.strip("\0"):
                     seen.setdefault(key, []).append(index)
-            groups = [ItemGroup(tuple(indices), f"exact duplicate {item_kind} (same text after normalising)")
-                      for indices in seen.values() if len(indices) > 1]
+            groups = [ItemGroup(tuple(indices), f"exact duplicate {item_kind} (same text after normalising)",
+                                reword=False) for indices in seen.values() if len(indices) > 1]
             merge_item_groups(unit, ws, path, field, groups)
 
 
@@ -54,7 +54,8 @@ def dedup_records(unit: Unit, ws: Workspace) -> None:
         by_key.setdefault((record.kind, key), []).append(path)
     for (kind, _key), paths in by_key.items():
         if len(paths) > 1:
-            merge_records(unit, ws, paths, f"exact duplicate {kind} (same title and text after normalising)")
+            merge_records(unit, ws, paths, f"exact duplicate {kind} (same title and text after normalising)",
+                          reword=False)
     _merge_entities(unit, ws)
 
 

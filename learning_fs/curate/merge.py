@@ -24,11 +24,17 @@ MERGED_FROM = "merged_from"  # item metadata key (records have a ``merged_from``
 
 @dataclass(frozen=True)
 class ItemGroup:
-    """Items of one list (by index) that say the same thing; ``text`` replaces the survivor's wording."""
+    """Items of one list (by index) that say the same thing.
+
+    ``text`` replaces the survivor's wording; else ``reword`` takes the newest item's (a near
+    duplicate may say more), and without it the survivor keeps its own (an exact duplicate only
+    differs in case or punctuation, and the first wording is usually the careful one).
+    """
 
     indices: tuple[int, ...]
     reason: str
     text: str | None = None
+    reword: bool = True
 
 
 def merge_item_groups(unit: Unit, ws: Workspace, path: str, field: str, groups: Sequence[ItemGroup]) -> set[int]:
@@ -49,7 +55,7 @@ def merge_item_groups(unit: Unit, ws: Workspace, path: str, field: str, groups: 
         merged = [*_split(survivor.extra.get(MERGED_FROM))]
         for i in drops:
             merged += [items[i].id, *_split(items[i].extra.get(MERGED_FROM))]
-        text = group.text or items[newest].text
+        text = group.text or (items[newest].text if group.reword else survivor.text)
         if text != survivor.text:
             survivor.text = " ".join(text.split())
             survivor.updated = ws.stamp
@@ -79,8 +85,12 @@ def supersede_record(unit: Unit, ws: Workspace, newer: str, older: str, reason: 
     ws.act(unit, "supersede", [newer, older], [winner.id, loser.id], reason)
 
 
-def merge_records(unit: Unit, ws: Workspace, paths: Sequence[str], reason: str, text: str | None = None) -> str:
-    """Fold the records at ``paths`` into the oldest one, delete the others; returns the survivor's path."""
+def merge_records(unit: Unit, ws: Workspace, paths: Sequence[str], reason: str, text: str | None = None,
+                  *, reword: bool = True) -> str:
+    """Fold the records at ``paths`` into the oldest one, delete the others; returns the survivor's path.
+
+    ``text``/``reword`` as for :class:`ItemGroup`: the wording of a learning's or a decision's text.
+    """
     current = {path: unit.edits.get(path) or unit.originals[path] for path in paths}
     keep = min(paths, key=lambda p: (str(current[p].created or "~"), p))
     others = [p for p in sorted(paths, key=lambda p: record_time(current[p])) if p != keep]
@@ -90,8 +100,8 @@ def merge_records(unit: Unit, ws: Workspace, paths: Sequence[str], reason: str, 
         other = current[path]
         merged += [other.id, *other.merged_from]
         _fold(survivor, other)
-    newest = max(current.values(), key=record_time)
-    _take_wording(survivor, newest, text)
+    if text or reword:
+        _take_wording(survivor, max(current.values(), key=record_time), text)
     survivor.merged_from = list(dict.fromkeys(m for m in merged if m != survivor.id))
     for path in others:
         unit.delete(path)

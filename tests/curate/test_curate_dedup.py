@@ -24,6 +24,7 @@ def test_exact_duplicate_memories_merge_into_the_oldest_keeping_its_id(repo: Mem
     assert [m.id for m in record.memories] == ["m-old", "m-other"]
     survivor = record.memories[0]
     assert survivor.extra["merged_from"] == "m-new"
+    assert survivor.text == "Prefers short answers."  # an exact duplicate keeps the first wording
     assert survivor.created == stamp(40)  # first learned 40 days ago: the oldest statement's time
     assert "merge m-new into m-old" in result.commit.message
     assert "exact duplicate memory" in result.commit.message
