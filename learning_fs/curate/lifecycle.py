@@ -17,6 +17,7 @@ from learning_fs.format.items import Item, item_to_line
 from learning_fs.format.records import MemoriesRecord, Record
 
 STALE_KINDS = ("learning", "entity", "decision")  # records recalled by search (memories: by item)
+AGED_KINDS = ("session", "learning", "entity", "decision")  # a user's profile and memories file are never aged out
 SIZED_FIELDS = ("memories", "facts", "events", "relationships")
 
 
@@ -96,7 +97,7 @@ def _prune_inactive(unit: Unit, ws: Workspace, days: int) -> None:
 def _prune_old(unit: Unit, ws: Workspace, ages: dict[str, int]) -> None:
     item_fields = {kind: field for field, kind in ITEM_FIELDS.items()}
     for path, record in list(unit.records()):
-        days = ages.get(record.kind)
+        days = ages.get(record.kind) if record.kind in AGED_KINDS else None
         if days is not None and not is_pinned(record) and _older_than(record_time(record), ws.days_ago(days)):
             unit.delete(path)
             ws.act(unit, "prune", [path], [record.id], f"{record.kind} not updated since "

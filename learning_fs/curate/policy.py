@@ -59,7 +59,8 @@ class CurationPolicy(BaseModel):
 
     # -- prune (off unless set) -----------------------------------------------------------------
     max_age_days: dict[str, int] = Field(default_factory=dict)
-    """Delete records (or memory items: key ``memory``) not updated in N days, per kind: ``{session: 90}``."""
+    """Delete records not updated in N days, per kind: ``{session: 90}`` (session, learning, entity,
+    decision; items by item kind: ``memory``, ``fact``, ``event``). A profile or memories file never."""
     stale_days: int | None = Field(None, ge=1)
     """Delete memories, learnings, entities and decisions nobody recalled in N days (and older than that)."""
     inactive_days: int | None = Field(None, ge=0)

@@ -63,6 +63,14 @@ def test_max_age_prunes_old_sessions_and_memories_but_not_pinned_ones(repo: Memo
     assert "max_age_days.session=90" in (result.commit.message if result.commit else "")
 
 
+def test_max_age_never_deletes_a_users_profile_or_memories_file(repo: MemoryRepo, curator: MakeCurator) -> None:
+    repo.write(memories("alice", memory("m-1", "Plays chess", 10)))  # the file itself is 60 days old
+
+    plan = curator(near_duplicates=False, budget=False, max_age_days={"memories": 1, "profile": 1}).plan()
+
+    assert plan.empty
+
+
 def test_max_memories_keeps_the_most_recently_recalled(repo: MemoryRepo, curator: MakeCurator,
                                                        tmp_path: Path) -> None:
     repo.write(memories("alice", *(memory(f"m-{i}", f"Fact number {i} about alice", 50 - i) for i in range(5))))
