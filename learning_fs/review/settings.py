@@ -11,7 +11,7 @@ Everything is optional; an absent key keeps the default below::
         duplicates:
           warning: 0.85           # cosine similarity reported as a possible duplicate
           error: 0.95             # ... and from here on, a duplicate that fails the check
-          embed_limit: 5000       # vectors embedded at most per run before words pick candidates
+          embed_limit: 500        # existing texts embedded at most per run; beyond, words pick candidates
         pii: error                # e-mail/phone in shared namespaces: error | warning | off
         secrets: error            # API keys, tokens, private keys: error | warning | off
 """
@@ -42,7 +42,7 @@ class DuplicateSettings(BaseModel):
 
     warning: float = Field(default=0.85, ge=0, le=1)
     error: float = Field(default=0.95, ge=0, le=1)
-    embed_limit: int = Field(default=5000, ge=0)
+    embed_limit: int = Field(default=500, ge=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> DuplicateSettings:
