@@ -223,7 +223,7 @@ def _approve(repo: MemoryRepo, proposal_id: str, edit: bool) -> None:
 
     approval = approve_it(repo, proposal_id, edit=open_in_editor if edit else None)
     catch_up_index(repo)
-    how = "fast-forward" if approval.fast_forward else "merge commit"
+    how = "already merged" if approval.already_merged else "fast-forward" if approval.fast_forward else "merge commit"
     if approval.edited:
         click.echo(f"edited before approving: {', '.join(approval.edited)}")
     click.echo(f"approved {approval.proposal.id}: {approval.proposal.target} is now at {approval.commit[:10]} ({how})")

@@ -39,6 +39,7 @@ class Approval:
     commit: str
     fast_forward: bool
     edited: list[str]
+    already_merged: bool = False  # merged elsewhere (on a forge) and pulled: only the branch was deleted
 
 
 def reviewer(repo: MemoryRepo) -> str:
@@ -73,9 +74,10 @@ def approve(repo: MemoryRepo, ident: str, *, edit: Editor | None = None, by: str
     info = repo.advance(proposal.target, proposal.tip, expected_tip=_tip(repo, proposal.target),
                         message=f"Approve proposal {proposal.id}: {proposal.title}", body=body, trailers=trailers)
     _delete_branch(repo, proposal.branch)
-    commit = info.sha if info is not None else proposal.tip
-    log.info("approved %s -> %s@%s", proposal.id, proposal.target, commit[:10])
-    return Approval(proposal, commit, fast_forward=commit == proposal.tip, edited=edited)
+    if info is None:
+        return Approval(proposal, _tip(repo, proposal.target), False, edited, already_merged=True)
+    log.info("approved %s -> %s@%s", proposal.id, proposal.target, info.sha[:10])
+    return Approval(proposal, info.sha, fast_forward=info.sha == proposal.tip, edited=edited)
 
 
 def reject(repo: MemoryRepo, ident: str, reason: str, *, by: str | None = None) -> Rejection:

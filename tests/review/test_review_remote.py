@@ -93,6 +93,8 @@ def test_a_merge_made_on_the_remote_and_pulled_updates_the_checkout_and_the_inde
     assert [r.title for r in repo.list("learning")] == ["Use uv"]  # type: ignore[attr-defined]
     assert list_proposals(repo) == []  # merged: no longer waiting
     assert [p.merged for p in list_proposals(repo, include_merged=True)] == [True]
+    tidy = lfs("approve", proposal_id)  # approving what the forge merged only deletes the local branch
+    assert tidy.exit_code == 0 and "(already merged)" in tidy.stdout and list_proposals(repo, include_merged=True) == []
     with RepoIndex.open(repo, embedder=embedder) as index:  # opening catches up with the pulled HEAD
         [hit, *_] = index.search("install python packages with uv", k=3)
     assert hit.path.startswith("learnings/global/") and hit.path.endswith("use-uv.md")
