@@ -34,12 +34,13 @@ def tokens(size_bytes: float) -> int:
 
 
 def size_deltas(history: History) -> pd.DataFrame:
-    """Mainline record changes with ``bytes`` (new size minus old size) and ``records`` (+1/-1/0)."""
+    """Mainline record changes with sizes: ``old_bytes``, ``new_bytes``, ``bytes`` (the difference)
+    and ``records`` (+1 added, -1 deleted, 0 otherwise)."""
     changes = history.mainline_changes
     sizes = blob_sizes(history.root, [*changes["old_blob"], *changes["new_blob"]])
-    old = changes["old_blob"].map(sizes).fillna(0)
-    new = changes["new_blob"].map(sizes).fillna(0)
-    return changes.assign(bytes=(new - old).astype("int64"),
+    old = changes["old_blob"].map(sizes).fillna(0).astype("int64")
+    new = changes["new_blob"].map(sizes).fillna(0).astype("int64")
+    return changes.assign(old_bytes=old, new_bytes=new, bytes=new - old,
                           records=changes["action"].map({"add": 1, "delete": -1}).fillna(0).astype("int64"))
 
 
@@ -65,13 +66,16 @@ def is_curation(commits: pd.DataFrame) -> pd.Series:
 def curation_effect(history: History) -> pd.DataFrame:
     """One row per curation commit on the checked-out branch: records and tokens before and after.
 
-    Columns: ``sha, date, subject, records_before, records_after, tokens_before, tokens_after,
-    files_changed`` and one count per operation the commit message lists (``merge``,
-    ``supersede``, ``expire``, ``prune``, ``demote``, ``promote``: the curator writes one line each).
+    Columns: ``sha, date, subject, records_before, records_after, tokens_before, tokens_after``
+    (all record files), ``files_changed, files_tokens_before, files_tokens_after`` (only the
+    files the run touched: where its effect shows in a big repository) and one count per
+    operation the commit message lists (``merge``, ``supersede``, ``expire``, ``prune``,
+    ``demote``, ``promote``: the curator writes one line each).
     """
     deltas = size_deltas(history)
     per_commit = deltas.groupby("sha", sort=False).agg(order=("order", "first"), records=("records", "sum"),
-                                                        bytes=("bytes", "sum"), files=("path", "size"))
+                                                        bytes=("bytes", "sum"), files=("path", "size"),
+                                                        old_bytes=("old_bytes", "sum"), new_bytes=("new_bytes", "sum"))
     per_commit = per_commit.sort_values("order")
     per_commit["records_after"] = per_commit["records"].cumsum()
     per_commit["bytes_after"] = per_commit["bytes"].cumsum()
@@ -86,11 +90,12 @@ def curation_effect(history: History) -> pd.DataFrame:
         row = {"sha": c.sha, "date": c.date, "subject": c.subject,
                "records_before": int(p["records_after"] - p["records"]), "records_after": int(p["records_after"]),
                "tokens_before": tokens(p["bytes_after"] - p["bytes"]), "tokens_after": tokens(p["bytes_after"]),
-               "files_changed": int(p["files"])}
+               "files_changed": int(p["files"]), "files_tokens_before": tokens(p["old_bytes"]),
+               "files_tokens_after": tokens(p["new_bytes"])}
         row.update(_operation_counts(messages.get(c.sha, "")))
         rows.append(row)
     columns = ["sha", "date", "subject", "records_before", "records_after", "tokens_before", "tokens_after",
-               "files_changed", *OPERATIONS]
+               "files_changed", "files_tokens_before", "files_tokens_after", *OPERATIONS]
     return pd.DataFrame(rows, columns=columns)
 
 
