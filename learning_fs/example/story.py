@@ -3,9 +3,11 @@
 Alice (data engineer), Bob (frontend), Chen (product) and Priya (analyst) talk to a support agent;
 each conversation turn is what they said and the store tools the agent called, in order. Global
 learnings are proposed for review (Dana Reviewer approves or rejects them a day or three later);
-the data team's learnings land directly. Planted along the way, for the analytics to find: a
+the data team's learnings land directly; two proposals are still open at the end, one of them a
+near-duplicate of an approved learning (what ``check`` is for). Planted along the way, for the analytics to find: a
 fact that changes (PostgreSQL 15 → 16), memories updated and deleted, an exact-duplicate memory
-and a contradicting one (for the curator), a person's hand edit and a person's deletion.
+and a contradicting one (for the curator, which also prunes sessions older than three weeks), a
+person's hand edit and a person's deletion.
 
 Plain data: :mod:`learning_fs.example.builder` runs it. ``day`` counts from the story's start
 (a Monday); sessions are one per user and week (``alice-w1``).
@@ -252,7 +254,7 @@ SCENES: tuple[Scene, ...] = (
           date="2025-04-02"),
         session("Chen's weekly summary: tickets down a third."))),
     Review(31, 10, "Cache invoice PDFs at the CDN", approve=True),
-    Curation(32, 17),
+    Curation(32, 17, {"max_age_days": {"session": 21}}),  # also prune sessions untouched for three weeks
     # -- week 6 ---------------------------------------------------------------------------------
     Turn(35, 9, "alice", "We're on Airflow 2.10 now.", (
         c("add_fact", entity="Airflow", fact="version: 2.10"),
@@ -266,6 +268,10 @@ SCENES: tuple[Scene, ...] = (
     Turn(37, 8, "chen", "Release notes land better when they quote the customer.", (
         learn("Put the customer's words in release notes", "Quote the customer's own words for the problem a "
               "release fixes; people recognise their request and read on.", tags=["communication"]),)),
+    Turn(38, 9, "chen", "Tip for the team: lead every summary for a manager with the decision you need.", (
+        learn("Lead summaries for managers with the decision you need", "When you summarise for a manager, "
+              "open with the decision you need from them and the deadline; details follow as bullets.",
+              tags=["communication"]),)),
     Review(38, 10, "Alert on DAG duration, not only failure", approve=True),
     HandEdit(39, 16, OPS, "Use APPROX_COUNT_DISTINCT for dashboards", "team-data",
              "Remove the approximate-count learning: finance needs exact numbers"),
