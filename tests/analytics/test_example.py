@@ -43,9 +43,9 @@ def test_another_seed_gives_another_history(example, tmp_path):
 
 def test_the_history_has_what_the_notebooks_show(example):
     history = History.load(example.path)
-    assert example.commits == 92 and example.proposals == {"approved": 7, "rejected": 2, "open": 1}
+    assert example.commits == 92 and example.proposals == {"approved": 7, "rejected": 2, "open": 2}
     states = proposals(history)["state"].value_counts().to_dict()
-    assert states == {"approved": 7, "rejected": 2, "open": 1}
+    assert states == {"approved": 7, "rejected": 2, "open": 2}
     assert set(human_edits(history)["author"]) == {"Dana Reviewer", "Sam Ops"}
     assert history.commits["store"].eq("curator").sum() == 1
     weeks = editors(history, freq="W")
