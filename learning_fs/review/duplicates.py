@@ -140,7 +140,7 @@ class DuplicateCheck:
         """Every learning the changed ones are compared with, the changed ones included."""
         changed_set = set(changed)
         folders = ["learnings"]
-        folders += sorted({"/".join(p.split("/")[:4]) + "/learnings" for p in changed if p.startswith("users/")})
+        folders += sorted({"/".join(p.split("/")[:3]) + "/learnings" for p in changed if p.startswith("users/")})
         listed = [(path, blob) for folder in folders for path, blob in self.target.walk(folder)]
         cached = self.cache.learnings(blob for _, blob in listed) if self.cache is not None else {}
         fresh: dict[str, CachedLearning] = {}

@@ -140,6 +140,20 @@ def test_namespace_violations_are_errors(repo: MemoryRepo, base: str) -> None:
     assert (path, "namespace") in found
 
 
+def test_a_private_learning_is_compared_with_shared_ones_and_its_owners_only(repo: MemoryRepo) -> None:
+    learn(repo, *UV)
+    learn(repo, "Retry uploads", RETRY[1], namespace="user", user="bob")
+    repo.flush()
+    base = head(repo)
+    mine = learn(repo, "My uv note", UV[1], namespace="user", user="alice")
+    also_mine = learn(repo, "My retry note", RETRY[1], namespace="user", user="alice")
+
+    findings = {f.path: f for f in check(repo, base=base).findings}
+
+    assert findings[mine.path or ""].related_path == "learnings/global/71/use-uv-for-python-installs.md"
+    assert also_mine.path not in findings  # bob's identical private learning is not alice's to see
+
+
 def test_duplicate_memories_and_facts_are_found_within_their_file(repo: MemoryRepo) -> None:
     repo.write(MemoriesRecord(user="alice", memories=[item("Prefers tea over coffee")]))
     repo.write(EntityRecord(name="Acme Corp", facts=[item("Runs PostgreSQL 16 for billing.")]))
