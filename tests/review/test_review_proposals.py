@@ -105,3 +105,22 @@ def test_the_machine_lists_approves_and_rejects(repo: MemoryRepo, lfs: Invoke) -
     assert approval.fast_forward and head(repo) != approval.proposal.base
     assert rejection.reason == "One user's taste"
     assert [r.title for r in repo.list("learning")] == ["Use uv"]  # type: ignore[attr-defined]
+
+
+def test_a_proposal_and_a_paused_hitl_call_show_the_same_evidence_block(repo: MemoryRepo) -> None:
+    """One review surface: an application renders both with one component."""
+    from learning_fs.extract import PendingCall, ToolCall
+    from learning_fs.machine.hitl import Requirement
+
+    evidence = Evidence(user_id="alice", session_id="s-9", quote="uv sped CI up 3x", reasoning="Measured.",
+                        store="learned_knowledge", mode="propose", agent_id="helper")
+    writer = RecordWriter(repo, store="learned_knowledge", mode="propose", user_id="alice", session_id="s-9",
+                          agent_id="helper")
+    writer.save([LearningRecord(title="Use uv", learning="Use uv in CI.")], summary="Learn: Use uv",
+                evidence=Evidence(quote="uv sped CI up 3x", reasoning="Measured."))
+    [proposal] = list_proposals(repo)
+    call = PendingCall(ToolCall(id="c1", name="save_learning", arguments={"title": "Use uv"}))
+    requirement = Requirement(call, "learned_knowledge", evidence)
+
+    assert proposal.evidence == evidence
+    assert proposal.render().split("\n", 1)[1] == evidence.render() == requirement.render().split("\n", 1)[1]
