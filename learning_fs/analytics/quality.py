@@ -59,8 +59,10 @@ def current_files(history: History) -> dict[str, str]:
 
 
 def is_curation(commits: pd.DataFrame) -> pd.Series:
-    """Commits made by the curator: ``Learning-Store: curator`` (or a ``Curate`` subject)."""
-    return (commits["store"] == CURATOR_STORE) | commits["subject"].str.match(r"(?i)curat(e|ion)\b")
+    """Commits that curated: the curator's own (``Learning-Store: curator``), or the merge of an
+    approved curation proposal (``Learning-Proposal: curate/…``), whose diff is the run's effect."""
+    proposal = commits["proposal"].fillna("").astype(str)
+    return (commits["store"] == CURATOR_STORE) | (commits["merge"] & proposal.str.startswith("curate/"))
 
 
 def curation_effect(history: History) -> pd.DataFrame:
@@ -81,7 +83,11 @@ def curation_effect(history: History) -> pd.DataFrame:
     per_commit["bytes_after"] = per_commit["bytes"].cumsum()
     commits = history.commits
     curated = commits[commits["mainline"] & is_curation(commits)].sort_values("order")
-    messages = _commit_messages(history.root, curated["sha"])
+    # A merged curation proposal lists its actions in the curator's commit on the branch, not in the merge.
+    side = commits[~commits["mainline"] & (commits["store"] == CURATOR_STORE) & commits["landed_by"].notna()]
+    messages = _commit_messages(history.root, [*curated["sha"], *side["sha"]])
+    for sha, landed_by in zip(side["sha"], side["landed_by"], strict=True):
+        messages[landed_by] = messages.get(landed_by, "") + "\n" + messages.get(sha, "")
     rows = []
     for c in curated.itertuples(index=False):
         if c.sha not in per_commit.index:

@@ -105,3 +105,38 @@ def test_recall_hits_from_the_curators_recall_log(known_repo, tmp_path):
     assert (hits.at[item_id, "unit"], hits.at[record_id, "unit"]) == ("item", "record")
     assert hits.at[item_id, "path"] == memories and hits.at[item_id, "kind"] == "memories"
     assert pd.isna(hits.at["m-gone", "path"])
+
+
+def test_an_approved_curation_proposal_counts_as_curation(known_repo, tmp_path):
+    from learning_fs import ops
+    from learning_fs.curate.curator import Curator
+    from learning_fs.curate.policy import CurationPolicy
+    from learning_fs.example.clock import StoryClock, StoryRepo, story_time
+    from learning_fs.review import approve
+
+    root = tmp_path / "copy"
+    shutil.copytree(known_repo.root, root, symlinks=True)
+    clock = StoryClock(pd.Timestamp("2025-01-27 09:00", tz="UTC").to_pydatetime())
+    with story_time(clock, seed=2):
+        repo = StoryRepo(root, clock=clock)
+        try:
+            origin = ops.Origin(store="user_memory", user="bob", at=clock.now)
+            with ops.write_transaction(repo, "Remember about bob", origin) as tx:
+                ops.add_memory(tx, "bob", "likes TEA", origin)
+            clock.set(1, 9)
+            result = Curator(repo, policy=CurationPolicy(near_duplicates=False, budget=False),
+                             clock=clock.timestamp).run(propose=True)
+            clock.set(1, 10)  # main moves on before the review: approving makes a real merge
+            alice = ops.Origin(store="user_memory", user="alice", at=clock.now)
+            with ops.write_transaction(repo, "Remember about alice", alice) as tx:
+                ops.add_memory(tx, "alice", "Reads the release notes.", alice)
+            clock.set(2, 9)
+            merge = approve(repo, result.proposal_id, by="Dana Reviewer <dana@example.com>").commit
+        finally:
+            repo.close()
+    history = History.load(root)
+    assert history.commits.set_index("sha").at[merge, "merge"]
+    effect = curation_effect(history)
+    assert effect["sha"].tolist() == [known_repo.shas["curation"], merge]
+    assert effect.iloc[1][["files_changed", "merge"]].tolist() == [1, 1]
+    assert effect.iloc[1]["files_tokens_after"] < effect.iloc[1]["files_tokens_before"]
