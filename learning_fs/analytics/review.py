@@ -4,9 +4,9 @@ How the review workflow records its decisions (``learning_fs.review``), and how 
 
 * a proposal is one or more commits on ``proposals/<kind>/<slug>`` carrying a
   ``Learning-Proposal: <kind>/<slug>`` trailer; the first one's date is when it was **opened**;
-* **approved** means its commits reached the checked-out branch, by a merge commit (approved
-  when that merge was made) or a fast-forward (the approving commit is the proposal's own);
-  a commit whose ``Learning-Approved`` trailer names the proposal dates the approval too;
+* **approved** means its commits reached the checked-out branch: by a merge commit, approved
+  when the merge was made, by the ``Learning-Approved-By`` it names (else its author); or by a
+  fast-forward, which leaves no trace of when or by whom (``decided`` and ``latency`` stay empty);
 * **rejected** means a commit on the checked-out branch added a rejection file under
   ``reviews/rejected/`` (its frontmatter holds the proposal, the reason, who and when) and
   carries ``Learning-Rejected: <id>``; the rejected branch itself is deleted, so its opening
@@ -46,10 +46,11 @@ def proposals(history: History) -> pd.DataFrame:
             row = rows[c.proposal] = _row(c.proposal, c.authored, c.subject, c.user, c.store, c.kinds)
         row["commits"] = int(row["commits"]) + 1  # type: ignore[call-overload]
         row["tip"] = c.sha
-        if c.landed_by is not None and pd.notna(c.landed):
+        if c.landed_by == c.sha:  # fast-forwarded onto the branch: git keeps no time or name of the approval
+            row["state"], row["decided"], row["decided_by"] = "approved", None, None
+        elif pd.notna(c.landed):
             row["state"], row["decided"] = "approved", c.landed
             row["decided_by"] = approvers.get(c.landed_by)
-    _approvals(history, rows)
     _rejections(history, rows)
     _open(history, rows)
     frame = pd.DataFrame(list(rows.values()), columns=COLUMNS)
@@ -75,17 +76,6 @@ def _approvers(commits: pd.DataFrame) -> dict[str, str]:
 def _author_of(commits: pd.DataFrame, sha: object) -> str | None:
     match = commits.loc[commits["sha"] == sha, "author"]
     return str(match.iloc[0]) if len(match) else None
-
-
-def _approvals(history: History, rows: dict[str, dict[str, object]]) -> None:
-    """A mainline commit with ``Learning-Approved: <id>`` dates the approval (fast-forwards included)."""
-    commits = history.commits
-    if "trailers" not in commits:
-        return
-    for c in commits[commits["mainline"]].itertuples(index=False):
-        approved = c.trailers.get("Learning-Approved")
-        if approved and approved in rows and rows[approved]["state"] == "approved":
-            rows[approved]["decided"], rows[approved]["decided_by"] = c.date, c.author
 
 
 def _rejections(history: History, rows: dict[str, dict[str, object]]) -> None:

@@ -40,3 +40,24 @@ def test_who_proposed(table):
 def test_summary(table):
     assert review_summary(table.reset_index()) == {"opened": 3, "open": 1, "approved": 1, "rejected": 1,
                                                    "median_review_hours": 48.0, "p90_review_hours": 48.0}
+
+
+def test_a_fast_forwarded_approval_has_no_decision_time(known_repo, tmp_path):
+    import shutil
+
+    from learning_fs.example.clock import StoryClock, StoryRepo, story_time
+    from learning_fs.review import approve, propose_learning
+
+    root = tmp_path / "copy"
+    shutil.copytree(known_repo.root, root, symlinks=True)
+    clock = StoryClock(pd.Timestamp("2025-01-27 09:00", tz="UTC").to_pydatetime())
+    with story_time(clock, seed=3):
+        repo = StoryRepo(root, clock=clock)
+        try:
+            proposal = propose_learning(repo, "Prefer small commits", "Small commits review faster.").proposal_id
+            clock.set(1, 9)
+            assert approve(repo, proposal, by="Dana Reviewer <dana@example.com>").fast_forward
+        finally:
+            repo.close()
+    row = proposals(History.load(root)).set_index("proposal").loc[proposal]
+    assert row["state"] == "approved" and pd.isna(row["decided"]) and pd.isna(row["latency"])
