@@ -218,10 +218,10 @@ def catch_up_index(repo: MemoryRepo) -> None:
         RepoIndex.open(repo, write_through="off").close()
 
 
-def _approve(repo: MemoryRepo, proposal_id: str, edit: bool) -> None:
+def _approve(repo: MemoryRepo, proposal_id: str, edit: bool, fast_forward: bool = True) -> None:
     from learning_fs.review import approve as approve_it
 
-    approval = approve_it(repo, proposal_id, edit=open_in_editor if edit else None)
+    approval = approve_it(repo, proposal_id, edit=open_in_editor if edit else None, fast_forward=fast_forward)
     catch_up_index(repo)
     how = "already merged" if approval.already_merged else "fast-forward" if approval.fast_forward else "merge commit"
     if approval.edited:
@@ -239,8 +239,10 @@ def _reject(repo: MemoryRepo, proposal_id: str, reason: str) -> None:
 @click.command("approve")
 @click.argument("proposal_id", metavar="ID")
 @click.option("--edit", is_flag=True, help="Open the proposed file(s) in $EDITOR first; the edit is approved.")
+@click.option("--no-ff", "no_ff", is_flag=True,
+              help="Always make a merge commit, so history records who approved it and when.")
 @pass_state
-def approve(state: State, proposal_id: str, edit: bool) -> None:
+def approve(state: State, proposal_id: str, edit: bool, no_ff: bool) -> None:
     """Merge a proposal into main (fast-forward, or a merge commit when main moved) and delete its branch.
 
     The working tree and the search index follow. A conflict with main is reported and nothing
@@ -250,8 +252,9 @@ def approve(state: State, proposal_id: str, edit: bool) -> None:
     Examples:
       learning-fs approve learning/prefer-uv
       EDITOR=nano learning-fs approve learning/prefer-uv --edit
+      learning-fs approve learning/prefer-uv --no-ff
     """
-    _approve(state.open_repo(), proposal_id, edit)
+    _approve(state.open_repo(), proposal_id, edit, fast_forward=not no_ff)
 
 
 @click.command("reject")

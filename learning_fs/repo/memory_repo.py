@@ -302,7 +302,7 @@ class MemoryRepo:
         return result[0]
 
     def advance(self, branch: str, commit: str, *, expected_tip: str | None = None, message: str | None = None,
-                body: str = "", trailers: dict[str, str] | None = None) -> CommitInfo | None:
+                body: str = "", trailers: dict[str, str] | None = None, fast_forward: bool = True) -> CommitInfo | None:
         """Bring ``commit`` (another branch's work, e.g. an approved proposal) into ``branch``, like ``git merge``.
 
         Fast-forwards when the tip of ``branch`` is an ancestor of ``commit``; otherwise makes a
@@ -313,10 +313,11 @@ class MemoryRepo:
         view is never applied. On the checked-out branch the working tree, ``.git/index`` and the
         :meth:`on_commit` listeners follow, as for every library write. Returns the new tip
         (the merge commit, or ``commit`` itself after a fast-forward); None when ``commit`` is
-        already part of ``branch``.
+        already part of ``branch``. ``fast_forward=False`` always makes the merge commit (``git merge
+        --no-ff``), so the history records who merged and when even when nothing else moved.
         """
         with self._lock.hold():
-            result = merge.advance_locked(self, branch, commit, expected_tip, message, body, trailers)
+            result = merge.advance_locked(self, branch, commit, expected_tip, message, body, trailers, fast_forward)
         if result is None:
             return None
         self._publish(result[1])

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 
 def advance_locked(repo: MemoryRepo, branch: str, commit: str, expected_tip: str | None, message: str | None,
-                   body: str, trailers: dict[str, str] | None) -> tuple[CommitInfo, CommitEvent] | None:
+                   body: str, trailers: dict[str, str] | None,
+                   fast_forward: bool = True) -> tuple[CommitInfo, CommitEvent] | None:
     """:meth:`MemoryRepo.advance` under the write lock (the caller holds it and publishes the event)."""
     ref = f"refs/heads/{branch}"
     git = repo.git
@@ -40,7 +41,7 @@ def advance_locked(repo: MemoryRepo, branch: str, commit: str, expected_tip: str
         if tip is not None and (tip.id == theirs.id or git.descendant_of(tip.id, theirs.id)):
             return None
         checked_out = branch == repo._checked_out()
-        if tip is None or git.descendant_of(theirs.id, tip.id):
+        if tip is None or (fast_forward and git.descendant_of(theirs.id, tip.id)):
             _move_ref(repo, ref, theirs.id, tip)
             oid, author, full = theirs.id, theirs.author, theirs.message
         else:

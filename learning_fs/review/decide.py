@@ -54,8 +54,12 @@ def reviewer(repo: MemoryRepo) -> str:
     return ident[: ident.rfind(">") + 1] if result.returncode == 0 and ">" in ident else ""
 
 
-def approve(repo: MemoryRepo, ident: str, *, edit: Editor | None = None, by: str | None = None) -> Approval:
+def approve(repo: MemoryRepo, ident: str, *, edit: Editor | None = None, by: str | None = None,
+            fast_forward: bool = True) -> Approval:
     """Merge the proposal into the checked-out branch and delete its branch.
+
+    A fast-forward leaves the proposal's own commit on top, so history does not say who
+    approved it or when; ``fast_forward=False`` always makes the merge commit that does.
 
     ``edit`` is called with each proposed file first (``--edit`` opens ``$EDITOR``); a changed
     file must still parse, and the edit is committed on the proposal before it is merged.
@@ -72,7 +76,8 @@ def approve(repo: MemoryRepo, ident: str, *, edit: Editor | None = None, by: str
         trailers["Learning-Approved-By"] = by
     body = proposal.evidence.body()
     info = repo.advance(proposal.target, proposal.tip, expected_tip=_tip(repo, proposal.target),
-                        message=f"Approve proposal {proposal.id}: {proposal.title}", body=body, trailers=trailers)
+                        message=f"Approve proposal {proposal.id}: {proposal.title}", body=body, trailers=trailers,
+                        fast_forward=fast_forward)
     _delete_branch(repo, proposal.branch)
     if info is None:
         return Approval(proposal, _tip(repo, proposal.target), False, edited, already_merged=True)

@@ -56,6 +56,18 @@ def test_when_main_moved_a_real_merge_commit_with_two_parents(memory_repo: Memor
     assert git.status() == []
 
 
+def test_no_fast_forward_records_a_merge_commit_even_when_nothing_moved(memory_repo: MemoryRepo,
+                                                                        git: GitView) -> None:
+    tip = _propose(memory_repo, "Use uv", "Install with uv.")
+    before = git.head()
+
+    info = memory_repo.advance("main", tip, message="Approve x", fast_forward=False)
+
+    assert info is not None and info.sha == git.head() != tip
+    assert git("rev-list", "--parents", "-n1", "HEAD").split()[1:] == [before, tip]
+    assert git("rev-parse", "HEAD^{tree}") == git("rev-parse", f"{tip}^{{tree}}")
+
+
 def test_conflicting_edits_raise_and_change_nothing(memory_repo: MemoryRepo, git: GitView) -> None:
     record = LearningRecord(title="Use uv", learning="Install with uv.")
     memory_repo.write(record)

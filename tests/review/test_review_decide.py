@@ -64,6 +64,17 @@ def test_approve_makes_a_real_merge_when_main_moved(repo: MemoryRepo, lfs: Invok
     assert _paths(index, "install python packages with uv")[0] == proposal.paths[0]
 
 
+def test_approve_no_ff_records_who_approved_even_when_main_did_not_move(repo: MemoryRepo, lfs: Invoke) -> None:
+    proposal_id = propose(lfs, "Use uv", "Use uv to install Python packages in CI.")
+    [proposal] = list_proposals(repo)
+
+    result = lfs("approve", proposal_id, "--no-ff")
+
+    assert result.exit_code == 0 and "(merge commit)" in result.stdout
+    assert git(repo, "rev-list", "--parents", "-n1", "HEAD").split()[1:] == [proposal.base, proposal.tip]
+    assert "Learning-Approved-By: Test Person <person@example.com>" in git(repo, "log", "-1", "--format=%B")
+
+
 def test_approve_with_conflicting_edits_reports_the_conflict_and_changes_nothing(repo: MemoryRepo,
                                                                                  lfs: Invoke) -> None:
     record = learn(repo, "Use uv", "Use uv.")
