@@ -206,7 +206,8 @@ def _credit_merges(frame: pd.DataFrame, commits: pd.DataFrame) -> None:
                                                 side["proposal"], strict=True):
         source.setdefault((landed[sha], path), (store, user, proposal))  # newest first: keep the last change
     rows = frame.index[frame["sha"].isin(merges)]
-    for row in rows:
-        found = source.get((frame.at[row, "sha"], frame.at[row, "path"]))
-        if found is not None:
-            frame.loc[row, ["store", "user", "proposal"]] = list(found)
+    found = [source.get(key) for key in zip(frame.loc[rows, "sha"], frame.loc[rows, "path"], strict=True)]
+    for position, column in enumerate(("store", "user", "proposal")):
+        values = [f[position] if f is not None else old for f, old in zip(found, frame.loc[rows, column], strict=True)]
+        frame[column] = frame[column].astype(object)
+        frame.loc[rows, column] = values
