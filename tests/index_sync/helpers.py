@@ -35,7 +35,12 @@ def learning(title: str, text: str, **fields: object) -> LearningRecord:
 
 
 def git(repo: MemoryRepo, *args: str) -> str:
-    """Real git in the repository, as a person types it."""
+    """Real git in the repository, as a script runs it: after ``flush()``, as docs/architecture.md asks.
+
+    Without it, a commit started in the ~0.1-0.3 s the background .git/index sync holds index.lock
+    fails (a person would simply re-run it; a test must not be flaky).
+    """
+    repo.flush()
     result = subprocess.run(["git", *args], cwd=repo.root, capture_output=True, text=True, check=True)
     return result.stdout
 
