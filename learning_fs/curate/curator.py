@@ -22,6 +22,7 @@ from typing import Any
 import pygit2
 
 from learning_fs.curate import budget, dedup, lifecycle, near, supersede
+from learning_fs.curate.parsed import ParsedCache
 from learning_fs.curate.plan import OPERATIONS, Action, CurationPlan
 from learning_fs.curate.policy import CurationPolicy
 from learning_fs.curate.recall_log import RecallLog
@@ -36,7 +37,7 @@ from learning_fs.repo.history import CommitInfo
 log = logging.getLogger(__name__)
 
 PROPOSAL_PREFIX = "proposals/curate/"
-VECTOR_DIR = "curate"  # under .learning_fs/
+CACHE_DIR = "curate"  # under .learning_fs/: parsed records and vectors (derived, deletable)
 
 
 @dataclass
@@ -92,11 +93,15 @@ class Curator:
         branch = self.repo.branch
         started = time.perf_counter()
         git, commit = tip(str(self.repo.git_dir), branch)
-        units = load_units(git, commit, users=users, namespaces=namespaces, all_users=all_users)
+        cache = ParsedCache(self.repo.derived_dir / CACHE_DIR, read_only=dry_run)
+        units = load_units(git, commit, users=users, namespaces=namespaces, all_users=all_users, cache=cache)
+        if all_users and namespaces is None:  # the whole repository was read: forget blobs that are gone
+            cache.forget_except({blob for unit in units for blob in unit.blobs.values()})
         plan = CurationPlan(branch=branch, base=str(commit.id) if commit is not None else None,
                             scope=_scope_label(users, namespace, all_users),
                             user=users[0] if len(users) == 1 and namespace in (None, USER_NAMESPACE) else None)
         plan.stats.load_seconds = time.perf_counter() - started
+        plan.stats.parsed = cache.parsed
         plan.stats.units = len(units)
         plan.stats.records = sum(len(unit.originals) for unit in units)
         analysed = time.perf_counter()
@@ -141,16 +146,16 @@ class Curator:
         except Exception as exc:  # a missing or corrupt model file must not stop the other passes
             ws.notes.append(f"near-duplicates skipped: the embedder could not be loaded ({exc})")
             return
-        cache = VectorCache(embedder, self.repo.derived_dir / VECTOR_DIR, read_only=read_only)
+        cache = VectorCache(embedder, self.repo.derived_dir / CACHE_DIR, read_only=read_only)
         near.near_duplicates(units, ws, cache, self.model, plan.stats)
         plan.stats.embed_seconds += cache.embed_seconds
         plan.stats.embedded += cache.embedded
 
     def _embedder_or_default(self) -> Any:
         if self._embedder is None:
-            from learning_fs.index import default_embedder
+            from learning_fs.index.service import shared_embedder  # the index's: one model per process
 
-            self._embedder = default_embedder()
+            self._embedder = shared_embedder()
         return self._embedder
 
     def _fill(self, plan: CurationPlan, units: list[Unit], ws: Workspace, git: pygit2.Repository) -> None:

@@ -52,6 +52,7 @@ class CurationStats:
 
     records: int = 0
     units: int = 0
+    parsed: int = 0  # files parsed this run (the rest came from the parsed-record cache)
     load_seconds: float = 0.0
     analyse_seconds: float = 0.0  # everything but loading and model calls
     embed_seconds: float = 0.0  # embedding texts the vector cache did not have

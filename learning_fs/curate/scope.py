@@ -15,12 +15,13 @@ so a file that changes before the commit is skipped rather than overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pygit2
 
-from learning_fs.errors import LearningFSError, RecordParseError
+from learning_fs.curate.parsed import ParsedCache
+from learning_fs.errors import RecordParseError
 from learning_fs.format.layout import (
     FOLDERS,
     SESSIONS_FOLDER,
@@ -49,6 +50,7 @@ class Unit:
     edits: dict[str, Record] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)  # files left alone, with the reason
+    _order: list[str] = field(default_factory=list, repr=False)  # sorted paths of ``originals``
 
     @property
     def private(self) -> bool:
@@ -56,7 +58,9 @@ class Unit:
 
     def records(self, kind: str | None = None) -> Iterator[tuple[str, Record]]:
         """``(path, record)`` of every live file (the working copy when edited), in path order."""
-        for path in sorted(self.originals):
+        if len(self._order) != len(self.originals):
+            self._order = sorted(self.originals)
+        for path in self._order:
             if path in self.deleted:
                 continue
             record = self.edits.get(path) or self.originals[path]
@@ -96,24 +100,34 @@ def tip(repo_path: str, branch: str) -> tuple[pygit2.Repository, pygit2.Commit |
     return git, git[ref.target].peel(pygit2.Commit)
 
 
+Parse = Callable[[str, str], Record]
+
+
 def load_units(git: pygit2.Repository, commit: pygit2.Commit | None, *, users: list[str] | None,
-               namespaces: list[str] | None, all_users: bool) -> list[Unit]:
+               namespaces: list[str] | None, all_users: bool, cache: ParsedCache | None = None) -> list[Unit]:
     """The units a run covers.
 
     ``users``: these users' folders; ``all_users``: every user folder; ``namespaces``: these
-    shared namespaces (``[]`` none, None every one).
+    shared namespaces (``[]`` none, None every one). Only those subtrees are listed and read;
+    ``cache`` spares parsing files whose blob was parsed in an earlier run.
     """
     if commit is None:
         return []
     tree = commit.tree
-    units: list[Unit] = []
-    folders = [user_folder(user) for user in users or []]
+    folders: dict[str, pygit2.Tree | None] = {user_folder(user): None for user in users or []}
     if all_users:
-        folders = sorted(set(folders) | set(_user_folders(git, tree)))
-    for folder in folders:
-        units.append(_load_user(git, tree, folder))
-    if namespaces is None or namespaces:
-        units.extend(_load_shared(git, tree, namespaces))
+        folders.update(_user_folders(git, tree))
+    listed_users = [(folder, list(_files(git, subtree or _subtree(git, tree, folder), folder)))
+                    for folder, subtree in sorted(folders.items())]
+    listed_shared = _shared_roots(git, tree, namespaces) if namespaces is None or namespaces else []
+    blobs = {path: str(oid) for _, files in [*listed_users, *listed_shared] for path, oid in files}
+
+    def parse(path: str, blob: str) -> Record:
+        return parse_bytes(git[blob].data, path)  # type: ignore[attr-defined]
+
+    records = (cache or ParsedCache(None)).records(blobs, parse)
+    units = [_user_unit(folder, files, records) for folder, files in listed_users]
+    units.extend(_shared_units(listed_shared, records, namespaces))
     return [unit for unit in units if unit.originals or unit.skipped]
 
 
@@ -126,8 +140,10 @@ def _subtree(git: pygit2.Repository, tree: pygit2.Tree, path: str) -> pygit2.Tre
     return obj if isinstance(obj, pygit2.Tree) else None
 
 
-def _files(git: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> Iterator[tuple[str, pygit2.Oid]]:
+def _files(git: pygit2.Repository, tree: pygit2.Tree | None, prefix: str) -> Iterator[tuple[str, pygit2.Oid]]:
     """``(path, blob id)`` of every ``.md`` file under ``tree`` (hidden names skipped)."""
+    if tree is None:
+        return
     for entry in tree:
         name = entry.name or ""
         if name.startswith("."):
@@ -139,7 +155,7 @@ def _files(git: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> Iterator[t
             yield path, entry.id
 
 
-def _user_folders(git: pygit2.Repository, tree: pygit2.Tree) -> Iterator[str]:
+def _user_folders(git: pygit2.Repository, tree: pygit2.Tree) -> Iterator[tuple[str, pygit2.Tree]]:
     users = _subtree(git, tree, USERS_FOLDER)
     if users is None:
         return
@@ -148,27 +164,26 @@ def _user_folders(git: pygit2.Repository, tree: pygit2.Tree) -> Iterator[str]:
             continue
         for user in git[shard.id]:  # type: ignore[attr-defined]
             if user.type_str == "tree":
-                yield f"{USERS_FOLDER}/{shard.name}/{user.name}"
+                yield f"{USERS_FOLDER}/{shard.name}/{user.name}", git[user.id]  # type: ignore[misc]
 
 
-def _parse(git: pygit2.Repository, path: str, oid: pygit2.Oid, unit: Unit) -> Record | None:
-    try:
-        return parse_bytes(git[oid].data, path)  # type: ignore[attr-defined]
-    except RecordParseError as exc:
-        unit.skipped.append(f"{exc} (not curated)")
-    except LearningFSError as exc:
-        unit.skipped.append(f"{path}: {exc} (not curated)")
+def _record(path: str, records: dict[str, Record | Exception], unit: Unit) -> Record | None:
+    """The parsed record at ``path``, or None with the reason noted on ``unit``."""
+    found = records.get(path)
+    if isinstance(found, Record):
+        return found
+    if isinstance(found, RecordParseError):
+        unit.skipped.append(f"{found} (not curated)")
+    elif found is not None:
+        unit.skipped.append(f"{path}: {found} (not curated)")
     return None
 
 
-def _load_user(git: pygit2.Repository, tree: pygit2.Tree, folder: str) -> Unit:
+def _user_unit(folder: str, files: list[tuple[str, pygit2.Oid]], records: dict[str, Record | Exception]) -> Unit:
     unit = Unit(key=folder, namespace=USER_NAMESPACE)
-    subtree = _subtree(git, tree, folder)
-    if subtree is None:
-        return unit
     owners: set[str] = set()
-    for path, oid in _files(git, subtree, folder):
-        record = _parse(git, path, oid, unit)
+    for path, oid in files:
+        record = _record(path, records, unit)
         if record is None:
             continue
         if record.namespace != USER_NAMESPACE or not record.user or user_folder(record.user) != folder:
@@ -182,35 +197,41 @@ def _load_user(git: pygit2.Repository, tree: pygit2.Tree, folder: str) -> Unit:
     return unit
 
 
-def _load_shared(git: pygit2.Repository, tree: pygit2.Tree, namespaces: list[str] | None) -> list[Unit]:
+def _shared_roots(git: pygit2.Repository, tree: pygit2.Tree,
+                  namespaces: list[str] | None) -> list[tuple[tuple[str, str | None], list[tuple[str, pygit2.Oid]]]]:
+    """``((folder, namespace segment or None for sessions/), files)`` of the shared folders a run covers."""
     wanted = None if namespaces is None else {namespace_segment(ns) for ns in namespaces}
-    units: dict[str, Unit] = {}  # by namespace folder segment
-    roots: list[tuple[str, str | None]] = []  # (folder, namespace segment; None for sessions/)
+    roots: list[tuple[tuple[str, str | None], list[tuple[str, pygit2.Oid]]]] = []
     for folder in FOLDERS.values():
         top = _subtree(git, tree, folder)
         if top is None:
             continue
         for entry in top:
             if entry.type_str == "tree" and (wanted is None or entry.name in wanted):
-                roots.append((f"{folder}/{entry.name}", entry.name))
-    if _subtree(git, tree, SESSIONS_FOLDER) is not None:
-        roots.append((SESSIONS_FOLDER, None))
+                root = f"{folder}/{entry.name}"
+                roots.append(((root, entry.name), list(_files(git, git[entry.id], root))))  # type: ignore[arg-type]
+    sessions = _subtree(git, tree, SESSIONS_FOLDER)
+    if sessions is not None:
+        roots.append(((SESSIONS_FOLDER, None), list(_files(git, sessions, SESSIONS_FOLDER))))
+    return roots
+
+
+def _shared_units(roots: list[tuple[tuple[str, str | None], list[tuple[str, pygit2.Oid]]]],
+                  records: dict[str, Record | Exception], namespaces: list[str] | None) -> list[Unit]:
+    wanted = None if namespaces is None else {namespace_segment(ns) for ns in namespaces}
+    units: dict[str, Unit] = {}  # by namespace folder segment
 
     def unit_for(segment: str) -> Unit:
         return units.setdefault(segment, Unit(key=f"namespace {segment}", namespace=""))
 
-    for root, segment in roots:
-        subtree = _subtree(git, tree, root)
-        assert subtree is not None
-        for path, oid in _files(git, subtree, root):
+    for (root, segment), files in roots:
+        for path, oid in files:
             scratch = Unit(key="", namespace="")
-            record = _parse(git, path, oid, scratch)
+            record = _record(path, records, scratch)
             own = segment
             if own is None:  # a shared session: its unit is the namespace it names
-                if record is None or record.namespace == USER_NAMESPACE:
-                    own = "sessions"
-                else:
-                    own = namespace_segment(record.namespace)
+                own = "sessions" if record is None or record.namespace == USER_NAMESPACE \
+                    else namespace_segment(record.namespace)
                 if wanted is not None and own not in wanted:
                     continue
             unit = unit_for(own)
