@@ -36,7 +36,7 @@ def embedder() -> MiniLMEmbedder:
 @pytest.fixture(autouse=True)
 def _one_embedder(embedder: MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
     """A curator that loads the default embedder by itself (the CLI, the machine) gets the session's."""
-    monkeypatch.setattr("learning_fs.index.default_embedder", lambda: embedder)
+    monkeypatch.setattr("learning_fs.index.service._embedder", embedder)
 
 
 @pytest.fixture
