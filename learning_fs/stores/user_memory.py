@@ -2,14 +2,16 @@
 
 One file per user (``users/<shard>/<user>/memories.md``), one observation per line, each with an
 id so the model can update or delete it. Recall does not dump them all into the prompt: it ranks
-the live ones by relevance to the message (BM25 over cached tokens; recency breaks ties and
-fills the rest) and stops at the store's token budget. Superseded and expired lines stay in the
+the live ones by relevance to the message — by meaning through the semantic index when the
+machine has one (``searcher``), else by BM25 over cached tokens; recency breaks ties and fills
+the rest — and stops at the store's token budget. Superseded and expired lines stay in the
 file for history and never reach the prompt; lines the curator demoted (``demoted=true``, to keep
 the always-loaded context within its budget) reach it only when the message is about them.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -20,13 +22,17 @@ from learning_fs.context import estimate_tokens
 from learning_fs.errors import RecordParseError
 from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
-from learning_fs.format.records import MemoriesRecord, now
+from learning_fs.format.records import USER_NAMESPACE, MemoriesRecord, now
+from learning_fs.search.lexical import LexicalSearcher
+from learning_fs.search.protocol import Searcher
 from learning_fs.search.scoring import bm25_scores, tokenize
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import StoreConfig
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
+
+log = logging.getLogger(__name__)
 
 PROMPT_MEMORIES = 50  # existing memories shown to the extractor (the most relevant to the turn)
 
@@ -58,12 +64,12 @@ class UserMemoryStore(BaseStore):
 
     # -- recall and context -------------------------------------------------------------------
     def recall(self, user_id: str | None = None, message: str | None = None,
-               repo: MemoryRepo | None = None) -> list[Item]:
+               repo: MemoryRepo | None = None, searcher: Searcher | None = None) -> list[Item]:
         """The live memories most relevant to ``message`` that fit the budget, best first."""
         record = self._record(user_id, repo)
         if record is None:
             return []
-        return self._select(record, message, self.config.context_budget, self.config.max_memories)
+        return self._select(record, message, self.config.context_budget, self.config.max_memories, searcher)
 
     def build_context(self, data: list[Item]) -> str:
         return self.render(memories=data) if data else ""
@@ -77,21 +83,27 @@ class UserMemoryStore(BaseStore):
             return None
         return record if isinstance(record, MemoriesRecord) and record.user == user_id else None
 
-    def _select(self, record: MemoriesRecord, message: str | None, budget: int | None, limit: int) -> list[Item]:
+    def _select(self, record: MemoriesRecord, message: str | None, budget: int | None, limit: int,
+                searcher: Searcher | None = None) -> list[Item]:
         stamp = now() if any(item.expires for item in record.memories) else ""
         live = [i for i, item in enumerate(record.memories)
                 if item.active and not (item.expires and str(item.expires) <= stamp)]
         order = sorted(live, key=lambda i: -i)  # newest (appended last) first
-        query = tokenize(message) if message else []
-        if query:
-            terms, lengths = self._tokens(record)
-            scores = bm25_scores(query, [terms[i] for i in live], [lengths[i] for i in live])
-            score_of = dict(zip(live, scores, strict=True))
-            order.sort(key=lambda i: -score_of[i])  # stable: recency breaks ties
+        relevant: set[int] = set()
+        if message and tokenize(message):
+            ranked = self._by_meaning(record, message, live, limit, searcher)
+            if ranked is not None:
+                order = ranked + [i for i in order if i not in set(ranked)]  # then by recency
+                relevant = set(ranked)
+            else:
+                terms, lengths = self._tokens(record)
+                scores = bm25_scores(tokenize(message), [terms[i] for i in live], [lengths[i] for i in live])
+                score_of = dict(zip(live, scores, strict=True))
+                order.sort(key=lambda i: -score_of[i])  # stable: recency breaks ties
+                relevant = {i for i in live if score_of[i] > 0}
         if any(record.memories[i].extra.get("demoted") == "true" for i in live):
             # The curator demoted these out of the always-loaded context: recalled only when the message is about them.
-            order = [i for i in order
-                     if record.memories[i].extra.get("demoted") != "true" or (query and score_of[i] > 0)]
+            order = [i for i in order if record.memories[i].extra.get("demoted") != "true" or i in relevant]
         chosen: list[Item] = []
         used = 0
         for index in order[:limit]:
@@ -102,6 +114,30 @@ class UserMemoryStore(BaseStore):
             chosen.append(item)
             used += cost
         return chosen
+
+    @staticmethod
+    def _by_meaning(record: MemoriesRecord, message: str, live: list[int], limit: int,
+                    searcher: Searcher | None) -> list[int] | None:
+        """Live memories of this file in the semantic index's order; None to rank by words instead.
+
+        The lexical searcher ranks whole files, which says nothing about lines within one, so only
+        a searcher that returns one hit per memory (the semantic index) is used here.
+        """
+        if searcher is None or isinstance(searcher, LexicalSearcher) or not record.user:
+            return None
+        try:
+            hits = searcher.search(message, kind="memories", namespace=USER_NAMESPACE, user=record.user,
+                                   limit=max(2 * limit, 10))
+        except Exception:  # a broken index must not cost the user their memories: rank by words
+            log.warning("semantic memory ranking failed; ranking by words", exc_info=True)
+            return None
+        position = {record.memories[i].id: i for i in live}
+        ranked: list[int] = []
+        for hit in hits:
+            index = position.get(hit.item_id or "")
+            if hit.path == record.path and index is not None and index not in ranked:
+                ranked.append(index)
+        return ranked
 
     def _tokens(self, record: MemoriesRecord) -> tuple[list[Counter[str]], list[int]]:
         """Token counts of every memory, computed once per parsed file (the repo caches by stat)."""
@@ -194,7 +230,7 @@ class UserMemoryStore(BaseStore):
         return [add_memory, update_memory, delete_memory]
 
     def prompt_data(self, messages: list[dict[str, Any]], *, user_id: str | None = None,
-                    repo: MemoryRepo | None = None, **_: Any) -> dict[str, Any]:
+                    repo: MemoryRepo | None = None, searcher: Searcher | None = None, **_: Any) -> dict[str, Any]:
         record = self._record(user_id, repo)
-        existing = self._select(record, transcript(messages), None, PROMPT_MEMORIES) if record else []
+        existing = self._select(record, transcript(messages), None, PROMPT_MEMORIES, searcher) if record else []
         return {"memories": existing}
