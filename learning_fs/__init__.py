@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "EntityMemoryConfig": "learning_fs.stores",
     "EntityRecord": "learning_fs.format",
     "Evidence": "learning_fs.machine",
+    "IndexSearcher": "learning_fs.search.semantic",
     "Item": "learning_fs.format",
     "LearnedKnowledgeConfig": "learning_fs.stores",
     "LearningFSError": "learning_fs.errors",
@@ -40,11 +41,13 @@ _EXPORTS: dict[str, str] = {
     "RecordNotFoundError": "learning_fs.errors",
     "RecordParseError": "learning_fs.errors",
     "RecordWriter": "learning_fs.machine",
+    "RepoIndex": "learning_fs.index.service",
     "RepoLockTimeout": "learning_fs.errors",
     "Requirement": "learning_fs.machine",
     "RunResponse": "learning_fs.agent",
     "SaveResult": "learning_fs.machine",
     "SearchHit": "learning_fs.search",
+    "SearchIndex": "learning_fs.index",
     "Searcher": "learning_fs.search",
     "SessionContextConfig": "learning_fs.stores",
     "SessionRecord": "learning_fs.format",
@@ -67,6 +70,7 @@ __all__ = [
     "EntityMemoryConfig",
     "EntityRecord",
     "Evidence",
+    "IndexSearcher",
     "Item",
     "LearnedKnowledgeConfig",
     "LearningFSError",
@@ -84,11 +88,13 @@ __all__ = [
     "RecordNotFoundError",
     "RecordParseError",
     "RecordWriter",
+    "RepoIndex",
     "RepoLockTimeout",
     "Requirement",
     "RunResponse",
     "SaveResult",
     "SearchHit",
+    "SearchIndex",
     "Searcher",
     "SessionContextConfig",
     "SessionRecord",
@@ -146,6 +152,12 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
         Record,
         SessionRecord,
     )
+    from learning_fs.index import (
+        SearchIndex,
+    )
+    from learning_fs.index.service import (
+        RepoIndex,
+    )
     from learning_fs.machine import (
         Evidence,
         LearningMachine,
@@ -162,6 +174,9 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
         LexicalSearcher,
         Searcher,
         SearchHit,
+    )
+    from learning_fs.search.semantic import (
+        IndexSearcher,
     )
     from learning_fs.stores import (
         DecisionLogConfig,
