@@ -39,18 +39,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `_util` next to this script
 
-from _util import cached, link_copy, machine_line, markdown_table
+from _util import cached, import_commit, link_copy, machine_line, markdown_table, seed_repo
 
 from learning_fs.format import LearningRecord, record_path
 from learning_fs.repo import MemoryRepo
-from learning_fs.repo.config import CONFIG_FILE, GITIGNORE, RepoConfig
 from learning_fs.review import check
 from learning_fs.review.checks import CACHE_DIR, shared_embedder
 from learning_fs.review.duplicates import learning_from_bytes
 from learning_fs.review.vectors import CheckCache, text_digest
 
 STAMP = "2026-01-01T00:00:00Z"
-SEED_TIME = 1767225600
 NEW = 100
 COPIES, REWORDED = 5, 5
 TOOLS = ("airflow", "kafka", "postgres", "redis", "terraform", "docker", "kubernetes", "nginx", "celery", "spark",
@@ -81,22 +79,6 @@ def _record(title: str, text: str, i: int) -> LearningRecord:
     return LearningRecord(id=f"lrn-{i:010d}", title=title, learning=text, tags=["bench"], created=STAMP)
 
 
-def _import(root: Path, branch: str, parent: str | None, files: dict[str, bytes], message: str) -> None:
-    importer = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE)
-    assert importer.stdin is not None
-    out = importer.stdin
-    out.write(b"commit refs/heads/%s\ncommitter bench <bench@localhost> %d +0000\n" % (branch.encode(), SEED_TIME))
-    out.write(b"data %d\n%s\n" % (len(message), message.encode()))
-    if parent:
-        out.write(b"from %s\n" % parent.encode())
-    for path, data in files.items():
-        out.write(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
-    out.write(b"\ndone\n")
-    out.close()
-    if importer.wait() != 0:
-        raise RuntimeError("git fast-import failed")
-
-
 def pull_request(existing: int) -> dict[str, bytes]:
     """100 learnings: new lessons, exact copies (other case and punctuation) and rewordings of existing ones."""
     files = {}
@@ -118,13 +100,9 @@ def pull_request(existing: int) -> dict[str, bytes]:
 
 def build(root: Path, records: int) -> None:
     """main with ``records`` learnings, a ``pr`` branch adding 100, checked out with index and worktree."""
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    files = {CONFIG_FILE: RepoConfig().to_yaml().encode(), ".gitignore": GITIGNORE.encode()}
-    for i in range(records):
-        record = _record(*lesson(i), i)
-        files[record_path(record)] = record.to_markdown().encode()
-    _import(root, "main", None, files, f"Seed {records} learnings")
-    _import(root, "pr", "refs/heads/main", pull_request(records), "Add 100 learnings")
+    existing = (_record(*lesson(i), i) for i in range(records))
+    seed_repo(root, ((record_path(r), r.to_markdown().encode()) for r in existing), f"Seed {records} learnings")
+    import_commit(root, pull_request(records).items(), "Add 100 learnings", branch="pr", parent="refs/heads/main")
     subprocess.run(["git", "checkout", "-q", "-f", "pr"], cwd=root, check=True)
     subprocess.run(["git", "repack", "-adq"], cwd=root, check=True)
 

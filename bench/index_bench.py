@@ -52,7 +52,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `_util` next to this script
 
-from _util import CACHE_DIR, cached, link_copy, machine_line, markdown_table, p50_p95_ms
+from _util import CACHE_DIR, cached, link_copy, machine_line, markdown_table, p50_p95_ms, seed_repo
 
 from learning_fs.format import (
     DecisionRecord,
@@ -66,12 +66,10 @@ from learning_fs.format import (
     record_path,
 )
 from learning_fs.repo import MemoryRepo
-from learning_fs.repo.config import CONFIG_FILE, GITIGNORE, RepoConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "longmemeval_s_dev.json.gz"
 STAMP = "2026-01-01T00:00:00Z"
-SEED_TIME = 1767225600
 SHARED = (("global", 0.6), ("team-a", 0.25), ("team-b", 0.15))
 CORPUS_VERSION = "v1"
 GIT_PERSON = ["-c", "user.name=Bench Person", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
@@ -135,26 +133,8 @@ def corpus_records(n: int, sentences: list[str]) -> list[Record]:
 
 def build_repo(root: Path, n: int, sentences: list[str]) -> None:
     """A memory repository of ``n`` record files in one commit (``git fast-import``), checked out."""
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    importer = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE)
-    assert importer.stdin is not None
-    out = importer.stdin
-    message = b"Seed the index benchmark corpus\n"
-    out.write(b"commit refs/heads/main\ncommitter learning-fs <learning-fs@localhost> %d +0000\n" % SEED_TIME)
-    out.write(b"data %d\n%s" % (len(message), message))
-
-    def put(path: str, data: bytes) -> None:
-        out.write(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
-
-    put(CONFIG_FILE, RepoConfig().to_yaml().encode())
-    put(".gitignore", GITIGNORE.encode())
-    for record in corpus_records(n, sentences):
-        put(record_path(record), record.to_markdown().encode())
-    out.write(b"\ndone\n")
-    out.close()
-    if importer.wait() != 0:
-        raise RuntimeError("git fast-import failed")
-    subprocess.run(["git", "reset", "-q", "--hard"], cwd=root, check=True)
+    rendered = ((record_path(r), r.to_markdown().encode()) for r in corpus_records(n, sentences))
+    seed_repo(root, rendered, "Seed the index benchmark corpus")
 
 
 # -- measurements (one size, in a child process) ----------------------------------------------------

@@ -34,7 +34,7 @@ import pygit2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `_util` next to this script
 
-from _util import cached, fmt_ms, link_copy, machine_line, markdown_table, p50_p95_ms, time_calls
+from _util import cached, fmt_ms, link_copy, machine_line, markdown_table, p50_p95_ms, seed_repo, time_calls
 
 from learning_fs import MemoryRepo
 from learning_fs.format import (
@@ -49,10 +49,8 @@ from learning_fs.format import (
     record_path,
 )
 from learning_fs.repo import trees
-from learning_fs.repo.config import CONFIG_FILE, GITIGNORE, RepoConfig
 
 STAMP = "2026-01-01T00:00:00Z"
-SEED_TIME = 1767225600  # the same instant, for the seed commit
 
 
 # -- building big repositories fast --------------------------------------------------------------
@@ -79,27 +77,8 @@ def corpus_record(i: int) -> Record:
 
 def build_repo(root: Path, records: int) -> None:
     """A memory repository holding ``records`` records in one commit, index and worktree in step."""
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    importer = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE)
-    assert importer.stdin is not None
-    out = importer.stdin
-    message = b"Seed the benchmark corpus\n"
-    out.write(b"commit refs/heads/main\ncommitter learning-fs <learning-fs@localhost> %d +0000\n" % SEED_TIME)
-    out.write(b"data %d\n%s" % (len(message), message))
-
-    def put(path: str, data: bytes) -> None:
-        out.write(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
-
-    put(CONFIG_FILE, RepoConfig().to_yaml().encode())
-    put(".gitignore", GITIGNORE.encode())
-    for i in range(records):
-        record = corpus_record(i)
-        put(record_path(record), record.to_markdown().encode())
-    out.write(b"\ndone\n")
-    out.close()
-    if importer.wait() != 0:
-        raise RuntimeError("git fast-import failed")
-    subprocess.run(["git", "reset", "-q", "--hard"], cwd=root, check=True)
+    rendered = ((record_path(r), r.to_markdown().encode()) for r in map(corpus_record, range(records)))
+    seed_repo(root, rendered, "Seed the benchmark corpus")
 
 
 def fresh_repo(workdir: Path, records: int) -> MemoryRepo:
