@@ -45,7 +45,7 @@ class ParsedCache:
     """
 
     def __init__(self, directory: str | Path | None, *, read_only: bool = False) -> None:
-        self.path = Path(directory) / FILE_NAME if directory is not None else None
+        self.path = Path(directory).absolute() / FILE_NAME if directory is not None else None
         self.read_only = read_only
         self.hits = 0
         self.parsed = 0

@@ -44,7 +44,7 @@ class RecallLog:
     """
 
     def __init__(self, directory: str | Path, *, flush_every: float = FLUSH_EVERY) -> None:
-        self.path = Path(directory) / FILE_NAME
+        self.path = Path(directory).absolute() / FILE_NAME
         self.flush_every = flush_every
         self._batches: list[tuple[float, list[str]]] = []  # (when, ids) per noted recall, until written
         self._lock = threading.Lock()
