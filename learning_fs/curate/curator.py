@@ -139,7 +139,8 @@ class Curator:
             dedup.dedup_items(unit, ws)
 
     def _near_pass(self, units: list[Unit], ws: Workspace, plan: CurationPlan, *, read_only: bool) -> None:
-        if not near.collect(units):
+        lists = near.collect(units)
+        if not lists:
             return
         try:
             embedder = self._embedder_or_default()
@@ -147,7 +148,7 @@ class Curator:
             ws.notes.append(f"near-duplicates skipped: the embedder could not be loaded ({exc})")
             return
         cache = VectorCache(embedder, self.repo.derived_dir / CACHE_DIR, read_only=read_only)
-        near.near_duplicates(units, ws, cache, self.model, plan.stats)
+        near.near_duplicates(lists, ws, cache, self.model, plan.stats)
         plan.stats.embed_seconds += cache.embed_seconds
         plan.stats.embedded += cache.embedded
 

@@ -59,11 +59,11 @@ def collect(units: Sequence[Unit]) -> list[Candidates]:
     return found
 
 
-def near_duplicates(units: Sequence[Unit], ws: Workspace, cache: VectorCache, model: Any,
+def near_duplicates(lists: Sequence[Candidates], ws: Workspace, cache: VectorCache, model: Any,
                     stats: CurationStats) -> None:
-    """Find close pairs in every candidate list, judge them if there is a model, and act on them."""
+    """Find close pairs in every candidate list (from :func:`collect`), judge them if there is a
+    model, and act on them."""
     policy = ws.policy
-    lists = collect(units)
     if not lists:
         return
     texts = [text for candidates in lists for text in candidates.texts]
