@@ -49,7 +49,8 @@ class CurationPolicy(BaseModel):
     judge_batch: int = Field(20, ge=1, le=200)
     """Pairs per model request."""
     max_judged_pairs: int = Field(2000, ge=0)
-    """At most this many pairs go to the model per run (the most similar first); the rest wait."""
+    """At most this many pairs go to the model per run (the most similar first); the rest are
+    handled as without a model (merged at ``near_threshold``, else left for a later run)."""
 
     # -- supersede / expire ---------------------------------------------------------------------
     supersede: bool = True
