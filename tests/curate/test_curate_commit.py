@@ -138,3 +138,17 @@ def test_a_broken_file_is_skipped_and_named(repo: MemoryRepo, curator: MakeCurat
 
     assert plan.empty
     assert any(line.startswith("learnings/global/ab/broken.md:") for line in plan.skipped)
+
+
+def test_a_curation_proposal_is_reviewed_like_any_other(repo: MemoryRepo, curator: MakeCurator) -> None:
+    from learning_fs.review import approve, list_proposals
+
+    _plant(repo)
+    result = curator().run(propose=True)
+
+    proposals = list_proposals(repo)
+    assert [p.id for p in proposals] == [result.proposal_id]
+    approve(repo, proposals[0].id)
+
+    assert "~~city: Berlin~~" in (repo.root / MEMORIES).read_text()
+    assert git(repo, "log", "-1", "--format=%s") == f"{result.plan.subject()}\n"
