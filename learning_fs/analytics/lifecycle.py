@@ -12,7 +12,6 @@ Also here, because they need the same per-item timeline: duplicate and junk rate
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -23,19 +22,12 @@ from learning_fs.analytics.history import History
 from learning_fs.format.body import parse_item_line
 from learning_fs.format.ids import PREFIXES
 from learning_fs.format.records import KINDS
+from learning_fs.format.text import normalise
 
 EVENTS = ("add", "delete", "supersede", "expire", "merge")
 _FRONT_ID = re.compile(r"^id:\s*['\"]?([^'\"\s]+)", re.MULTILINE)
 _FRONT_STATUS = re.compile(r"^status:\s*['\"]?(\w+)", re.MULTILINE)
 _TITLE = re.compile(r"^# (.+)$", re.MULTILINE)
-_NON_WORD = re.compile(r"[^\w+#]+")
-
-
-def normalise(text: str) -> str:
-    """Case-, accent-, spacing- and punctuation-insensitive text: what "the same memory" means."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
 @dataclass

@@ -8,23 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from learning_fs.format.items import Item
 from learning_fs.format.records import Record
+from learning_fs.format.text import normalise
 
-_NON_WORD = re.compile(r"[^\w+#]+")  # keep C++ and C# apart from C
 _ATTRIBUTE = re.compile(r"^\s*([A-Za-z][\w '-]{0,39}?)\s*:\s*(\S.*)$")
-
-
-def normalise(text: str) -> str:
-    """Case-, accent-, spacing- and punctuation-insensitive form of ``text``."""
-    text = str(text)
-    if text.isascii():  # the common case, 10x faster: no compatibility forms, no accents to strip
-        return " ".join(_NON_WORD.sub(" ", text.lower()).split())
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
 def attribute_of(text: str) -> tuple[str, str] | None:

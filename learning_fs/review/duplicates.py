@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from learning_fs.format.frontmatter import split
 from learning_fs.format.items import Item
 from learning_fs.format.layout import kind_from_path
 from learning_fs.format.records import EntityRecord, MemoriesRecord, Record, parse_record
+from learning_fs.format.text import normalise as normalise_text
 from learning_fs.index.embeddings import Embedder
 from learning_fs.review.findings import Finding
 from learning_fs.review.settings import DuplicateSettings
@@ -43,7 +43,6 @@ SHARED = "shared"
 TOP_MATCHES = 3  # pairs reported per new entry (the closest ones)
 WORD_CANDIDATES = 5  # existing learnings embedded per new one when words pick candidates
 BULK_TEXTS = 64  # from this many texts a batch is embedded on every core
-_WORDS = re.compile(r"\w+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9_+#.-]*[a-z0-9+#]|[a-z0-9]")
 _STOPWORD_TEXT = (
     "the and for with that this from are was were will when what which who how you your use used using into "
@@ -73,13 +72,8 @@ class Unit:
 
 
 def normalise(text: str) -> str:
-    """A hash of the statement with case, accents, punctuation and spacing taken out."""
-    if text.isascii():  # the common case, 10x cheaper: nothing to compose or strip
-        folded = text.casefold()
-    else:
-        folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return hashlib.sha1(" ".join(_WORDS.findall(folded)).encode()).hexdigest()[:20]
+    """A hash of the statement in the library's one normal form (:func:`learning_fs.format.text.normalise`)."""
+    return hashlib.sha1(normalise_text(text).encode()).hexdigest()[:20]
 
 
 def learning_from_bytes(data: bytes, path: str) -> CachedLearning | None:
