@@ -6,7 +6,7 @@ the live ones by relevance to the message — by meaning through the semantic in
 machine has one (``searcher``), else by BM25 over cached tokens; recency breaks ties and fills
 the rest — and stops at the store's token budget. Superseded and expired lines stay in the
 file for history and never reach the prompt; lines the curator demoted (``demoted=true``, to keep
-the always-loaded context within its budget) reach it only when the message is about them.
+the always-loaded context within its budget) reach it only when the message shares words with them.
 """
 
 from __future__ import annotations
@@ -89,21 +89,18 @@ class UserMemoryStore(BaseStore):
         live = [i for i, item in enumerate(record.memories)
                 if item.active and not (item.expires and str(item.expires) <= stamp)]
         order = sorted(live, key=lambda i: -i)  # newest (appended last) first
-        relevant: set[int] = set()
         if message and tokenize(message):
             ranked = self._by_meaning(record, message, live, limit, searcher)
             if ranked is not None:
                 order = ranked + [i for i in order if i not in set(ranked)]  # then by recency
-                relevant = set(ranked)
             else:
-                terms, lengths = self._tokens(record)
-                scores = bm25_scores(tokenize(message), [terms[i] for i in live], [lengths[i] for i in live])
-                score_of = dict(zip(live, scores, strict=True))
+                score_of = self._word_scores(record, message, live)
                 order.sort(key=lambda i: -score_of[i])  # stable: recency breaks ties
-                relevant = {i for i in live if score_of[i] > 0}
         if any(record.memories[i].extra.get("demoted") == "true" for i in live):
-            # The curator demoted these out of the always-loaded context: recalled only when the message is about them.
-            order = [i for i in order if record.memories[i].extra.get("demoted") != "true" or i in relevant]
+            # The curator demoted these out of the always-loaded context: recalled only when the message shares
+            # words with them. (A semantic ranking orders every memory, near or not, so it cannot say which.)
+            score_of = self._word_scores(record, message, live) if message else {}
+            order = [i for i in order if record.memories[i].extra.get("demoted") != "true" or score_of.get(i, 0) > 0]
         chosen: list[Item] = []
         used = 0
         for index in order[:limit]:
@@ -114,6 +111,12 @@ class UserMemoryStore(BaseStore):
             chosen.append(item)
             used += cost
         return chosen
+
+    def _word_scores(self, record: MemoriesRecord, message: str, live: list[int]) -> dict[int, float]:
+        """BM25 of each live memory against ``message`` (0: no word in common)."""
+        terms, lengths = self._tokens(record)
+        scores = bm25_scores(tokenize(message), [terms[i] for i in live], [lengths[i] for i in live])
+        return dict(zip(live, scores, strict=True))
 
     @staticmethod
     def _by_meaning(record: MemoriesRecord, message: str, live: list[int], limit: int,

@@ -61,3 +61,21 @@ def test_a_repository_within_budget_is_left_alone(repo: MemoryRepo, curator: Mak
     repo.write(memories("alice", memory("m-1", "Likes tea")))
 
     assert curator(near_duplicates=False).plan().empty
+
+
+def test_with_the_semantic_index_a_demoted_memory_still_needs_a_message_about_it(
+        repo: MemoryRepo, curator: MakeCurator) -> None:
+    from learning_fs.index.service import RepoIndex
+
+    repo.write(memories("alice", *(memory(f"m-{i}", text, 60 - i) for i, text in enumerate(TEXTS))))
+    curator(near_duplicates=False, budget_tokens=30).run()
+    store = UserMemoryStore(UserMemoryConfig(context_budget=1000), repo=repo)
+
+    with RepoIndex.open(repo) as index:
+        searcher = index.searcher()
+        unrelated = [m.id for m in store.recall(user_id="alice", message="What is the weather today?",
+                                                searcher=searcher)]
+        about = [m.id for m in store.recall(user_id="alice", message="my cats Miso and Tofu", searcher=searcher)]
+
+    assert sorted(unrelated) == ["m-3", "m-4", "m-5"]  # the always-loaded ones only
+    assert "m-1" in about
