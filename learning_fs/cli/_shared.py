@@ -65,9 +65,32 @@ class State:
                     f"{path} is {what} (no {CONFIG_FILE}). Create one with `learning-fs --repo {path} init`, "
                     f"or point --repo / {REPO_ENV} at an existing one."
                 )
-            self._repo = MemoryRepo(path)
-            click.get_current_context().call_on_close(self._repo.close)
+            repo = self._repo = MemoryRepo(path)
+            landed: list[str] = []
+            repo.on_commit(lambda event: landed.append(event.commit) if event.checked_out else None)
+            context = click.get_current_context()
+            context.call_on_close(repo.close)
+            context.call_on_close(lambda: catch_up_index(repo) if landed else None)  # runs before close
         return self._repo
+
+
+def catch_up_index(repo: MemoryRepo) -> None:
+    """Bring the repository's search index (when it has one) up to date after a command wrote.
+
+    In a program the index follows every library commit (write-through); a command runs in its
+    own process, so when it committed (add, revert, approve, curate…) it catches the index up
+    itself — one git diff, proportional to what changed — rather than leave drift for
+    ``index --verify`` or the next search to find.
+    """
+    from learning_fs.index.search_index import CATALOG_FILE
+    from learning_fs.index.service import RepoIndex, index_directory
+
+    if not (index_directory(repo) / CATALOG_FILE).exists():
+        return
+    try:
+        RepoIndex.open(repo, write_through="off").close()
+    except Exception as exc:  # the commit landed; a stale index is repaired by `learning-fs index`
+        click.echo(f"warning: the search index was not updated ({exc}); run `learning-fs index`", err=True)
 
 
 pass_state = click.make_pass_decorator(State)

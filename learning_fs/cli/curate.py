@@ -71,13 +71,9 @@ def curate(state: State, dry_run: bool, propose: bool, user: str | None, namespa
         stale_days=stale_days, max_age_days=max_age, inactive_days=inactive_days, max_memories=max_memories,
         budget_tokens=budget_tokens)
     model = _model(model_id, base_url)
-    index = None if dry_run or propose else _follow_index(repo)
-    try:
-        result = Curator(repo, model=model, policy=policy).run(user=user, namespace=namespace, dry_run=dry_run,
-                                                               propose=propose)
-    finally:
-        if index is not None:
-            index.close()
+    # The search index, when the repository has one, catches up as the command ends (cli/_shared.py).
+    result = Curator(repo, model=model, policy=policy).run(user=user, namespace=namespace, dry_run=dry_run,
+                                                           propose=propose)
     plan = result.plan
     if as_json:
         data: dict[str, Any] = plan.to_dict()
@@ -109,15 +105,6 @@ def curate(state: State, dry_run: bool, propose: bool, user: str | None, namespa
                    f"undo with: learning-fs revert {result.commit.short}")
     for action in result.left_for_next_run:
         click.echo(f"left for the next run (file changed meanwhile): {action.line()}", err=True)
-
-
-def _follow_index(repo: Any) -> Any:
-    """The repository's search index, opened so the curation commit is indexed as it lands (None: no index)."""
-    if not (repo.root / repo.config.index.directory).is_dir():
-        return None
-    from learning_fs.index.service import RepoIndex
-
-    return RepoIndex.open(repo, catch_up=False, write_through="sync")
 
 
 def _model(model_id: str | None, base_url: str | None) -> Any:

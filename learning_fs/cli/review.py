@@ -205,24 +205,10 @@ def open_in_editor(path: str, content: bytes) -> bytes | None:
     return None if after == content else after
 
 
-def catch_up_index(repo: MemoryRepo) -> None:
-    """Bring the repository's search index (when it has one) up to date with what was just merged.
-
-    In a program the index follows every library commit (write-through); a command runs in its
-    own process, so it catches the index up itself rather than leave the next search to do it.
-    """
-    from learning_fs.index.search_index import CATALOG_FILE
-    from learning_fs.index.service import RepoIndex, index_directory
-
-    if (index_directory(repo) / CATALOG_FILE).exists():
-        RepoIndex.open(repo, write_through="off").close()
-
-
 def _approve(repo: MemoryRepo, proposal_id: str, edit: bool, fast_forward: bool = True) -> None:
     from learning_fs.review import approve as approve_it
 
     approval = approve_it(repo, proposal_id, edit=open_in_editor if edit else None, fast_forward=fast_forward)
-    catch_up_index(repo)
     how = "already merged" if approval.already_merged else "fast-forward" if approval.fast_forward else "merge commit"
     if approval.edited:
         click.echo(f"edited before approving: {', '.join(approval.edited)}")
