@@ -18,6 +18,8 @@ _EXPORTS: dict[str, str] = {
     "CommitInfo": "learning_fs.repo",
     "ConflictError": "learning_fs.errors",
     "ContextRenderer": "learning_fs.context",
+    "CurationPolicy": "learning_fs.curate",
+    "Curator": "learning_fs.curate",
     "DecisionLogConfig": "learning_fs.stores",
     "DecisionRecord": "learning_fs.format",
     "EntityMemoryConfig": "learning_fs.stores",
@@ -65,6 +67,8 @@ __all__ = [
     "CommitInfo",
     "ConflictError",
     "ContextRenderer",
+    "CurationPolicy",
+    "Curator",
     "DecisionLogConfig",
     "DecisionRecord",
     "EntityMemoryConfig",
@@ -129,6 +133,10 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
     )
     from learning_fs.context import (
         ContextRenderer,
+    )
+    from learning_fs.curate import (
+        CurationPolicy,
+        Curator,
     )
     from learning_fs.errors import (
         ConflictError,
