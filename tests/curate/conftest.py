@@ -6,56 +6,33 @@ run. Sockets are disabled: an embedder or a model that tried the network would f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from learning_fs.curate import CurationPolicy, Curator, RecallLog
-from learning_fs.extract import OpenAIChat
 from learning_fs.index import MiniLMEmbedder
 from learning_fs.repo import MemoryRepo
 from tests.curate.helpers import NOW
-from tests.fakellm import FakeLLM, make_model
-
-_MODEL_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LEARNING_FS_BASE_URL", "LEARNING_FS_MODEL")
 
 
 @pytest.fixture(autouse=True)
-def _offline(socket_disabled: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _MODEL_ENV:
-        monkeypatch.delenv(name, raising=False)
+def _offline(socket_disabled: None) -> None:
+    """No network: the curator works on files, the embedder and (faked) model only."""
 
 
-@pytest.fixture(scope="session")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
 
 
 @pytest.fixture(autouse=True)
-def _one_embedder(embedder: MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+def _one_embedder(one_embedder: None) -> None:
     """A curator that loads the default embedder by itself (the CLI, the machine) gets the session's."""
-    monkeypatch.setattr("learning_fs.index.service._embedder", embedder)
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[MemoryRepo]:
-    memory = MemoryRepo.init(tmp_path / "memory")
-    yield memory
-    memory.close()
 
 
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    fake = FakeLLM()
-    yield fake
-    assert not fake.unexpected, f"requests beyond the script: {fake.unexpected}"
 
 
-@pytest.fixture
-def model(fake_llm: FakeLLM) -> OpenAIChat:
-    return make_model(fake_llm)
 
 
 MakeCurator = Callable[..., Curator]

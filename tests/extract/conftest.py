@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,27 +17,14 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from tests.fakellm import FakeLLM  # noqa: E402
 
 T = TypeVar("T")
 _REAL_SOCKET = socket.socket  # conftest imports before pytest-socket guards the first test
 
-_MODEL_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LEARNING_FS_BASE_URL", "LEARNING_FS_MODEL")
 
 
-@pytest.fixture(autouse=True)
-def _no_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's real key or local server must never leak into a test."""
-    for name in _MODEL_ENV:
-        monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A FakeLLM with an empty script; fails the test if the code asked for more answers than scripted."""
-    fake = FakeLLM()
-    yield fake
-    assert not fake.unexpected, f"requests beyond the script: {fake.unexpected}"
 
 
 @pytest.fixture

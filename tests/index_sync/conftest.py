@@ -8,7 +8,6 @@ inotify instances: a user gets 128).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -24,22 +23,13 @@ def _no_network(socket_disabled: None) -> None:
     """Any attempt to open a socket raises ``SocketBlockedError``."""
 
 
-@pytest.fixture(scope="session")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
 
 
 @pytest.fixture(autouse=True)
-def _one_embedder(embedder: MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+def _one_embedder(one_embedder: None) -> None:
     """What opens an index by itself (the CLI, the machine) gets the session's embedder too."""
-    monkeypatch.setattr("learning_fs.index.service._embedder", embedder)
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[MemoryRepo]:
-    memory = MemoryRepo.init(tmp_path / "memory")
-    yield memory
-    memory.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import json
 import subprocess
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,36 +17,7 @@ import pytest
 
 from learning_fs.extract import OpenAIChat
 from learning_fs.repo import MemoryRepo
-from tests.fakellm import BASE_URL, FakeLLM, make_model
-
-_MODEL_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LEARNING_FS_BASE_URL", "LEARNING_FS_MODEL", "LEARNING_FS_REPO")
-
-
-@pytest.fixture(autouse=True)
-def _no_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's real key, local server or repository must never leak into a test."""
-    for name in _MODEL_ENV:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[MemoryRepo]:
-    memory = MemoryRepo.init(tmp_path / "memory")
-    yield memory
-    memory.close()
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A FakeLLM with an empty script; fails the test if the code asked for more than was scripted."""
-    fake = FakeLLM()
-    yield fake
-    assert not fake.unexpected, f"requests beyond the script: {fake.unexpected}"
-
-
-@pytest.fixture
-def model(fake_llm: FakeLLM) -> OpenAIChat:
-    return make_model(fake_llm)
+from tests.fakellm import BASE_URL, FakeLLM
 
 
 def git(repo: MemoryRepo, *args: str) -> str:

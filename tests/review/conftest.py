@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,28 +18,18 @@ from click.testing import CliRunner, Result
 
 from learning_fs.cli import cli
 from learning_fs.format import LearningRecord
-from learning_fs.index import MiniLMEmbedder
 from learning_fs.repo import MemoryRepo
 
 Invoke = Callable[..., Result]
 
 
-@pytest.fixture(scope="session")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
 
 
 @pytest.fixture(autouse=True)
-def _one_embedder(embedder: MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+def _one_embedder(one_embedder: None) -> None:
     """`check` and the search index use the session's embedder instead of loading their own."""
-    monkeypatch.setattr("learning_fs.index.service._embedder", embedder)
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[MemoryRepo]:
-    memory = MemoryRepo.init(tmp_path / "memory")
-    yield memory
-    memory.close()
 
 
 @pytest.fixture

@@ -3,43 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from learning_fs.machine.writer import RecordWriter
 from learning_fs.repo import MemoryRepo
-from tests.fakellm import FakeLLM, make_model
-
-_MODEL_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LEARNING_FS_BASE_URL", "LEARNING_FS_MODEL")
-
-
-@pytest.fixture(autouse=True)
-def _no_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's real key or local server must never leak into a test."""
-    for name in _MODEL_ENV:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[MemoryRepo]:
-    memory = MemoryRepo.init(tmp_path / "memory")
-    yield memory
-    memory.close()
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    fake = FakeLLM()
-    yield fake
-    assert not fake.unexpected, f"requests beyond the script: {fake.unexpected}"
-
-
-@pytest.fixture
-def model(fake_llm: FakeLLM) -> Any:
-    return make_model(fake_llm)
+from tests.fakellm import FakeLLM
 
 
 def writer(repo: MemoryRepo, store: Any, user_id: str | None = "alice", session_id: str | None = "s1",
