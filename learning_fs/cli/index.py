@@ -210,7 +210,7 @@ def watch(state: State, debounce: float, reconcile: float) -> None:
                     time.sleep(0.5)
                     for message in line.take():
                         out.print(message, highlight=False)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C is how a person stops `watch`: exit cleanly, status 0
             pass
     out.print("stopped", highlight=False)
 

@@ -43,7 +43,7 @@ def package_templates_dir() -> Path:
         path = Path(str(root))
         if path.is_dir():
             return path
-    except (ModuleNotFoundError, TypeError):
+    except (ModuleNotFoundError, TypeError):  # not installed as a package: use the source checkout
         pass
     return Path(__file__).resolve().parents[2] / TEMPLATES_FOLDER
 

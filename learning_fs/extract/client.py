@@ -253,28 +253,21 @@ class OpenAIChat:
             )
         return LOCAL_API_KEY
 
+    def _client_options(self) -> dict[str, Any]:
+        """What the sync and async SDK clients share (one place, so the twins cannot drift)."""
+        return {"api_key": self._key(), "base_url": self.base_url, "timeout": self.timeout,
+                "max_retries": self.max_retries}
+
     def _sync_client(self) -> openai.OpenAI:
         with self._lock:
             if self._sync is None:
-                self._sync = openai.OpenAI(
-                    api_key=self._key(),
-                    base_url=self.base_url,
-                    timeout=self.timeout,
-                    max_retries=self.max_retries,
-                    http_client=self._http_client,
-                )
+                self._sync = openai.OpenAI(http_client=self._http_client, **self._client_options())
             return self._sync
 
     def _async_client(self) -> openai.AsyncOpenAI:
         with self._lock:
             if self._async is None:
-                self._async = openai.AsyncOpenAI(
-                    api_key=self._key(),
-                    base_url=self.base_url,
-                    timeout=self.timeout,
-                    max_retries=self.max_retries,
-                    http_client=self._async_http_client,
-                )
+                self._async = openai.AsyncOpenAI(http_client=self._async_http_client, **self._client_options())
             return self._async
 
 

@@ -237,7 +237,7 @@ def clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Recursive(Exception):
-    pass
+    """A schema refers to itself; it cannot be inlined into a flat tool schema."""
 
 
 def _inline(node: Any, defs: Mapping[str, Any], seen: tuple[str, ...]) -> Any:

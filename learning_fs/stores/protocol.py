@@ -150,8 +150,12 @@ class StoreConfig:
         self.mode = LearningMode(self.mode)
 
     def build(self, repo: MemoryRepo | None = None) -> LearningStore:
-        """Create the store this config describes."""
-        raise NotImplementedError(f"{type(self).__name__}.build")
+        """Create the store this config describes: the one method every config subclass implements.
+
+        The base class cannot know which store to build, so a custom config that forgot to
+        override it fails loudly here instead of running without its store.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement build(repo) to create its store")
 
 
 def check_mode(store: str, mode: LearningMode, supported: frozenset[LearningMode]) -> None:

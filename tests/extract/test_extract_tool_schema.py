@@ -120,7 +120,7 @@ def test_dataclass_field_descriptions_reach_the_model() -> None:
 
 def test_pydantic_model_argument_is_described_field_by_field() -> None:
     def record_decision(decision: Decision) -> None:
-        pass
+        """Only the signature matters: it becomes the schema."""
 
     schema = parameters(record_decision)["properties"]["decision"]
     assert schema["description"] == "A decision and why it was made."
@@ -130,7 +130,7 @@ def test_pydantic_model_argument_is_described_field_by_field() -> None:
 
 def test_property_named_title_survives_title_stripping() -> None:
     def f(title: str, decision: Decision) -> None:
-        pass
+        """Only the signature matters: it becomes the schema."""
 
     props = parameters(f)["properties"]
     assert set(props) == {"title", "decision"}
@@ -139,7 +139,7 @@ def test_property_named_title_survives_title_stripping() -> None:
 
 def test_parameter_names_that_clash_with_pydantic_are_fine() -> None:
     def f(json: str, model_config: int, schema: bool = False) -> None:
-        pass
+        """Only the signature matters: it becomes the schema."""
 
     props = parameters(f)["properties"]
     assert list(props) == ["json", "model_config", "schema"]
