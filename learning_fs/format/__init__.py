@@ -2,6 +2,7 @@
 
 from learning_fs.format.items import Item
 from learning_fs.format.layout import record_path
+from learning_fs.format.merge import MergeConflict, MergeResult, merge_records, merge_text
 from learning_fs.format.records import (
     GLOBAL_NAMESPACE,
     KINDS,
@@ -29,10 +30,14 @@ __all__ = [
     "Item",
     "LearningRecord",
     "MemoriesRecord",
+    "MergeConflict",
+    "MergeResult",
     "ProfileRecord",
     "Provenance",
     "Record",
     "SessionRecord",
+    "merge_records",
+    "merge_text",
     "now",
     "parse_record",
     "record_path",

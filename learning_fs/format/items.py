@@ -52,6 +52,9 @@ class Item(BaseModel):
         return self.status == "active"
 
 
+_LINE_FIELDS = frozenset(Item.model_fields) - {"extra", "text"}  # looked up per key: pydantic's property is slow
+
+
 def item_from_line(line: ItemLine, item_kind: str) -> Item:
     """Build an item from a parsed line, interpreting the grammar of its section."""
     fields: dict[str, Any] = {}
@@ -69,7 +72,7 @@ def item_from_line(line: ItemLine, item_kind: str) -> Item:
     if line.checked is not None:
         fields["done"] = line.checked
     meta = dict(line.meta)
-    known = {k: meta.pop(k) for k in list(meta) if k in Item.model_fields and k not in {"extra", "text"}}
+    known = {k: meta.pop(k) for k in list(meta) if k in _LINE_FIELDS}
     if line.struck and "status" not in known:
         known["status"] = "superseded"
     identity = line.text if item_kind != "relationship" else f"{fields.get('relation')} {fields.get('target')}"

@@ -16,6 +16,7 @@ from typing import Literal
 from learning_fs.errors import RecordParseError, UnsafePathError
 from learning_fs.format.items import Item
 from learning_fs.format.layout import FOLDERS, is_private_path, kind_from_path, namespace_segment, user_folder
+from learning_fs.format.merge import find_conflicts
 from learning_fs.format.records import (
     USER_NAMESPACE,
     DecisionRecord,
@@ -110,10 +111,15 @@ def _check(path: str, text: str) -> tuple[Record | None, _FileChecker]:
         record = parse_record(text, path)
     except RecordParseError as exc:
         checker.error(exc.line or 1, exc.message)
+        for line, message in find_conflicts(text):  # git's markers are why the YAML broke, most often
+            if line != (exc.line or 1):
+                checker.error(line, message)
         return None, checker
     _check_place(checker, record)
     _check_fields(checker, record)
     _check_items(checker, record)
+    for line, message in find_conflicts(text):
+        checker.error(line, message)
     return record, checker
 
 
