@@ -29,6 +29,7 @@ from learning_fs.extract import (
     OpenAIChat,
     Tool,
     ToolCall,
+    ToolDecision,
     aresume_tool_loop,
     arun_tool_loop,
     resume_tool_loop,
@@ -224,8 +225,8 @@ class Agent:
         return response
 
 
-def _pauser(pausing: frozenset[str]) -> Callable[[ToolCall], str | None]:
-    def decide(call: ToolCall) -> str | None:
+def _pauser(pausing: frozenset[str]) -> Callable[[ToolCall], ToolDecision | None]:
+    def decide(call: ToolCall) -> ToolDecision | None:
         return "pause" if call.name in pausing else None
 
     return decide

@@ -113,7 +113,7 @@ class History:
 
 def to_utc(when: str | pd.Timestamp | object) -> pd.Timestamp:
     """A timestamp in UTC from a date string, datetime or Timestamp (naive means UTC)."""
-    stamp = pd.Timestamp(when)  # type: ignore[arg-type]
+    stamp = pd.Timestamp(when)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 

@@ -170,8 +170,8 @@ def quality_over_time(events: pd.DataFrame, freq: str = "W", junk_days: int = 14
             live[key] = live.get(key, 0) + 1
             alive[ident] = (key, len(adds) - 1)
         elif row.event in ("delete", "supersede", "expire", "merge") and ident in alive:
-            key, index = alive.pop(ident)
-            live[key] = max(live.get(key, 1) - 1, 0)
+            added_key, index = alive.pop(ident)
+            live[added_key] = max(live.get(added_key, 1) - 1, 0)
             if row.event == "delete" and row.date - adds[index][0] < window:
                 adds[index][2] = True
     if not adds:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -201,7 +201,7 @@ def profile_completeness(history: History, schema: object = None) -> pd.DataFram
     return pd.DataFrame(rows, columns=["user", "filled", "fields", "completeness", "missing"])
 
 
-def _schema_fields(schema: object, profiles: list[object]) -> list[str]:
+def _schema_fields(schema: object, profiles: Sequence[object]) -> list[str]:
     if schema is None:
         from learning_fs.stores.profile_schema import UserProfile
 

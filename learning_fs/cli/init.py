@@ -53,7 +53,7 @@ def _add_workflow(repo: MemoryRepo) -> bool:
     """Commit the shipped workflow (templates/github/memory-check.yml) unless the repository has one."""
     from importlib import resources
 
-    data = resources.files("learning_fs.templates").joinpath("github", "memory-check.yml").read_bytes()
+    data = resources.files("learning_fs.templates").joinpath("github").joinpath("memory-check.yml").read_bytes()
     with repo.transaction("Add the memory check workflow", trailers={"Learning-Store": "repo"}) as tx:
         if tx.read_bytes(WORKFLOW) is None:
             tx.write_bytes(WORKFLOW, data)

@@ -85,7 +85,7 @@ def judge_pairs(model: Any, pairs: Sequence[tuple[str, str]], batch: int = 20) -
 def _ask_json(model: Any, messages: list[dict[str, str]]) -> dict[str, Any]:
     """JSON following :class:`Verdicts`: ``complete_json`` when the model has it (``OpenAIChat``), else ``complete``."""
     if callable(getattr(model, "complete_json", None)):
-        return model.complete_json(messages, Verdicts)  # type: ignore[no-any-return]
+        return model.complete_json(messages, Verdicts)
     response = model.complete(messages, response_format=json_schema_format("Verdicts", Verdicts.model_json_schema()))
     return validate_output(parse_json_content(response.content), Verdicts, response.content)
 

@@ -117,7 +117,7 @@ class CurationPlan:
 
     def diff(self) -> str:
         """A unified diff of every changed file, as ``git diff`` would show the commit."""
-        chunks = []
+        chunks: list[str] = []
         for path, record in self.changes.items():
             old = self.before.get(path, "")
             new = record.to_markdown() if record is not None else ""

@@ -83,7 +83,7 @@ def _datetime_module(clock: StoryClock) -> types.ModuleType:
 
     class StoryDatetime(dt.datetime):
         @classmethod
-        def now(cls, tz: dt.tzinfo | None = None) -> StoryDatetime:  # type: ignore[override]
+        def now(cls, tz: dt.tzinfo | None = None) -> StoryDatetime:
             moment = cls.fromtimestamp(clock.now.timestamp(), tz or dt.timezone.utc)
             return moment if tz is not None else moment.replace(tzinfo=None)
 
@@ -97,8 +97,8 @@ def _datetime_module(clock: StoryClock) -> types.ModuleType:
 def story_time(clock: StoryClock, seed: int) -> Iterator[None]:
     """Stamp files at ``clock`` and draw ids from ``seed`` until the block ends (see the module docstring)."""
     shim = _datetime_module(clock)
-    saved: list[tuple[types.ModuleType, str, object]] = [(ids, "secrets", ids.secrets)]
-    ids.secrets = _SeededSecrets(seed)  # type: ignore[assignment]
+    saved: list[tuple[types.ModuleType, str, object]] = [(ids, "secrets", vars(ids)["secrets"])]
+    vars(ids)["secrets"] = _SeededSecrets(seed)
     try:
         for name in _STAMPING_MODULES:
             try:

@@ -261,13 +261,13 @@ class OpenAIChat:
     def _sync_client(self) -> openai.OpenAI:
         with self._lock:
             if self._sync is None:
-                self._sync = openai.OpenAI(http_client=self._http_client, **self._client_options())
+                self._sync = openai.OpenAI(http_client=self._http_client, **self._client_options())  # type: ignore[arg-type]
             return self._sync
 
     def _async_client(self) -> openai.AsyncOpenAI:
         with self._lock:
             if self._async is None:
-                self._async = openai.AsyncOpenAI(http_client=self._async_http_client, **self._client_options())
+                self._async = openai.AsyncOpenAI(http_client=self._async_http_client, **self._client_options())  # type: ignore[arg-type]
             return self._async
 
 

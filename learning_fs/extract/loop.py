@@ -202,7 +202,7 @@ def _check_decision(decision: object, call: ToolCall) -> ToolDecision:
     if decision is None:
         return "run"
     if decision in ("run", "pause", "reject"):
-        return decision  # type: ignore[return-value]
+        return decision
     raise ValueError(f"on_tool_call returned {decision!r} for {call.name!r}; expected 'run', 'pause', 'reject' or None")
 
 

@@ -89,7 +89,7 @@ class Tool:
             field_name = f"p{index}"  # aliases keep parameter names like `json` or `model_id` away from pydantic
             fields[field_name] = (annotation, pydantic.Field(default, **info))
             parameter_names[field_name] = param.name
-        model = pydantic.create_model(  # type: ignore[call-overload]
+        model = pydantic.create_model(
             f"{name}_arguments", __config__=pydantic.ConfigDict(extra="forbid"), **fields
         )
         parameters = clean_schema(model.model_json_schema())

@@ -20,13 +20,13 @@ try:  # libyaml is present in PyYAML wheels; fall back to pure Python if a build
     from yaml import CSafeDumper as _BaseDumper
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeDumper as _BaseDumper
+    from yaml import SafeLoader as _Loader
 
 DELIMITER = "---"
 
 
-class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
+class _Dumper(_BaseDumper):  # type: ignore[misc]  # PyYAML ships no types
     """Block style, multi-line strings as ``|`` literals, no line wrapping."""
 
 
@@ -106,7 +106,7 @@ def dump(data: Mapping[str, Any]) -> str:
     cleaned = {k: v for k, v in data.items() if v is not None and v != [] and v != {}}
     if not cleaned:
         return ""
-    return yaml.dump(
+    return str(yaml.dump(
         cleaned,
         Dumper=_Dumper,
         sort_keys=False,
@@ -114,7 +114,7 @@ def dump(data: Mapping[str, Any]) -> str:
         default_flow_style=False,
         width=1_000_000,
         indent=2,
-    )
+    ))
 
 
 def render(data: Mapping[str, Any], body: str) -> str:

@@ -176,9 +176,9 @@ class Record(BaseModel):
             section = body.take(heading)
             lines, free = split_item_section(section)
             items = []
-            for line, number in lines:
+            for item_line, number in lines:
                 try:
-                    items.append(item_from_line(line, item_kind))
+                    items.append(item_from_line(item_line, item_kind))
                 except ValidationError as exc:
                     error = exc.errors()[0]
                     key = ".".join(str(part) for part in error["loc"]) or "item"
@@ -193,8 +193,8 @@ class Record(BaseModel):
         except ValidationError as exc:
             error = exc.errors()[0]
             key = str(error["loc"][0]) if error["loc"] else ""
-            line = _key_line(source, key) if source is not None else None
-            raise RecordParseError(path, f"{key or 'record'}: {error['msg']}", line=line) from None
+            key_line = _key_line(source, key) if source is not None else None
+            raise RecordParseError(path, f"{key or 'record'}: {error['msg']}", line=key_line) from None
         record._path = path
         return record
 

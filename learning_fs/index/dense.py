@@ -109,7 +109,7 @@ class VectorStore:
         assert collection is not None
         for start in range(0, len(ids), WRITE_BATCH):
             end = start + WRITE_BATCH
-            collection.upsert(ids=ids[start:end], embeddings=vectors[start:end], metadatas=metadatas[start:end])
+            collection.upsert(ids=ids[start:end], embeddings=vectors[start:end], metadatas=metadatas[start:end])  # type: ignore[arg-type]  # our values are str/int/float/bool
 
     def delete(self, suffix: str, ids: Sequence[str]) -> None:
         collection = self._collection(suffix, create=False)

@@ -95,7 +95,8 @@ def lexical_search(
     chosen, postings = select_words(catalog.term_frequencies(words))
     if not chosen:
         return []
-    conditions, params = [], []
+    conditions: list[str] = []
+    params: list[object] = []
     if kinds is not None:
         conditions.append(f"e.kind IN ({','.join('?' * len(kinds))})")
         params += sorted(kinds)

@@ -77,7 +77,7 @@ def default_model_path() -> Path:
 
 def tokenizer_path() -> Path:
     """The vendored tokenizer file inside this package."""
-    return Path(str(resources.files("learning_fs.index").joinpath("data", TOKENIZER_FILE)))
+    return Path(str(resources.files("learning_fs.index").joinpath("data").joinpath(TOKENIZER_FILE)))
 
 
 @cache

@@ -20,7 +20,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pygit2
 from filelock import FileLock, Timeout
@@ -248,7 +248,7 @@ class RepoIndex:
         """Wait until every library write so far is indexed; False on timeout."""
         return self._core.sync.wait_idle(timeout) if self._core.sync is not None else True
 
-    def watch(self, **options: float | None) -> IndexWatcher:
+    def watch(self, **options: Any) -> IndexWatcher:
         """Start (or return) the live watcher of this index; it stops on :meth:`close`.
 
         Options: ``debounce`` (0.3 s), ``max_delay`` (2 s), ``reconcile_every`` (60 s; None: never).
@@ -258,7 +258,7 @@ class RepoIndex:
         self._check_open()
         core = self._core
         if core.watcher is None or not core.watcher.running:
-            core.watcher = IndexWatcher(self.sync, **options).start()  # type: ignore[arg-type]
+            core.watcher = IndexWatcher(self.sync, **options).start()
         return core.watcher
 
     # -- checking --------------------------------------------------------------------------------

@@ -205,7 +205,7 @@ class IndexSync:
         """
         embedded = 0
         if indexed:
-            marked = [_with_path(doc, doc.metadata["path"] + REINDEXING) for path in indexed for doc in docs[path]]
+            marked = [_with_path(doc, str(doc.metadata["path"]) + REINDEXING) for path in indexed for doc in docs[path]]
             embedded += self.index.upsert(marked)
             self.index.delete_paths(indexed)
         return embedded + self.index.upsert(doc for entries in docs.values() for doc in entries)
@@ -230,7 +230,7 @@ class IndexSync:
                 paths = set(self.repo.paths()) | set(blobs)
             else:
                 trigger = "catch-up"
-                old = git[indexed].peel(pygit2.Commit).tree if indexed != NO_COMMIT else None  # type: ignore[union-attr]
+                old = git[indexed].peel(pygit2.Commit).tree if indexed != NO_COMMIT else None
                 paths = set(trees.changed_paths(git, old, head.tree if head is not None else None))
                 paths |= worktree | self._dirty | self._repair
                 paths |= {path for path, blob in blobs.items() if blob is None}

@@ -30,7 +30,7 @@ from learning_fs.format.records import GLOBAL_NAMESPACE
 from learning_fs.machine.background import BackgroundWorker
 from learning_fs.machine.modes import EXTRACTING_MODES, PAUSING_MODES, PROPOSING_MODES, LearningMode, validate_mode
 from learning_fs.machine.privacy import scrub_private
-from learning_fs.machine.tools import bind_tool, is_read_only
+from learning_fs.machine.tools import bind_tool, is_read_only, tool_store
 from learning_fs.machine.writer import BufferedWriter, RecordWriter
 from learning_fs.repo import MemoryRepo
 from learning_fs.stores.protocol import StoreConfig, accepts_keyword, call_with_context
@@ -316,7 +316,7 @@ class LearningMachine:
 
     def tool_stores(self, user_id: str | None = None, session_id: str | None = None) -> dict[str, StoreSlot]:
         """``{tool name: slot}`` for the tools :meth:`get_tools` returns (the agent pauses HITL ones)."""
-        return {tool.__name__: self._slot(tool.learning_store) for tool in self.get_tools(user_id, session_id)}
+        return {tool.__name__: self._slot(tool_store(tool)) for tool in self.get_tools(user_id, session_id)}
 
     def instructions(self, user_id: str | None = None, session_id: str | None = None,
                      tools: Sequence[Callable[..., Any]] | None = None) -> str:
@@ -598,4 +598,4 @@ def _config_type(slot: str) -> type[StoreConfig]:
     """The built-in ``*Config`` class of a slot (imported late: stores import the machine's writer)."""
     from learning_fs import stores
 
-    return getattr(stores, _CONFIG_NAMES[slot])  # type: ignore[no-any-return]
+    return getattr(stores, _CONFIG_NAMES[slot])

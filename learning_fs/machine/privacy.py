@@ -8,7 +8,6 @@ user`` with an owner) and anything with a repository ``path`` (search hits) unde
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
@@ -68,9 +67,23 @@ def _private_to_other(item: Any, user_id: str | None) -> bool:
 _PLAIN, _RECORD, _MAY_HAVE_PATH, _CONTAINER = range(4)
 
 
-@functools.lru_cache(maxsize=512)
-def _kind(cls: type) -> int:
-    """What checking a value of this type takes (cached per type: recall returns few types)."""
+_KINDS: dict[type[Any], int] = {}
+
+
+def _kind(cls: type[Any]) -> int:
+    """What checking a value of this type takes (cached per type: recall returns few types).
+
+    A plain dict, not ``functools.lru_cache``: mypy rejects every ``type`` as an lru_cache key.
+    """
+    kind = _KINDS.get(cls)
+    if kind is None:
+        if len(_KINDS) >= 512:
+            _KINDS.clear()
+        kind = _KINDS[cls] = _classify(cls)
+    return kind
+
+
+def _classify(cls: type[Any]) -> int:
     if issubclass(cls, Record):
         return _RECORD
     if cls in (list, tuple, dict):

@@ -36,6 +36,11 @@ def bind_tool(tool: Callable[..., Any], slot: StoreSlot, user_id: str | None) ->
     return bound
 
 
+def tool_store(tool: Callable[..., Any]) -> str:
+    """The name of the store a tool made by :func:`bind_tool` belongs to (its ``learning_store`` tag)."""
+    return str(vars(tool)["learning_store"])
+
+
 def is_read_only(tool: Callable[..., Any]) -> bool:
     """Whether a tool only reads: HITL pauses writes, never searches.
 

@@ -74,4 +74,4 @@ class RepoConfig(BaseModel):
 
     def to_yaml(self) -> str:
         header = "# learning_fs settings for this memory repository (see docs/format.md).\n"
-        return header + yaml.safe_dump(self.model_dump(), sort_keys=False, allow_unicode=True)
+        return header + str(yaml.safe_dump(self.model_dump(), sort_keys=False, allow_unicode=True))

@@ -10,6 +10,7 @@ updates exactly the files it wrote in the working tree and, off the write path, 
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import logging
 import os
@@ -18,7 +19,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pygit2
 
@@ -35,6 +36,7 @@ from learning_fs.repo.transaction import ID_LINE, CommitEvent, CommitListener, T
 from learning_fs.repo.worktree import update_worktree
 
 log = logging.getLogger(__name__)
+_Repo = TypeVar("_Repo", bound="MemoryRepo")
 
 _open_repos: weakref.WeakSet[MemoryRepo] = weakref.WeakSet()
 
@@ -76,7 +78,7 @@ class MemoryRepo:
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
-    def init(cls, path: str | os.PathLike[str], *, branch: str = "main", **kwargs: Any) -> MemoryRepo:
+    def init(cls: type[_Repo], path: str | os.PathLike[str], *, branch: str = "main", **kwargs: Any) -> _Repo:
         """Create a memory repository (idempotent: an existing one is opened and completed)."""
         root = Path(path)
         root.mkdir(parents=True, exist_ok=True)
@@ -229,7 +231,7 @@ class MemoryRepo:
             tx.write(record, path=path)
         return tx.commit
 
-    def write_many(self, records: list[Record], *, message: str | None = None,
+    def write_many(self, records: builtins.list[Record], *, message: str | None = None,
                    trailers: dict[str, str] | None = None, branch: str | None = None) -> CommitInfo | None:
         """Several records, one commit."""
         with self.transaction(message, trailers=trailers, branch=branch) as tx:
@@ -249,7 +251,7 @@ class MemoryRepo:
 
     # -- history ------------------------------------------------------------------------------
     def log(self, path: str | None = None, *, limit: int | None = None, branch: str | None = None,
-            since: str | None = None) -> list[CommitInfo]:
+            since: str | None = None) -> builtins.list[CommitInfo]:
         """Commits, newest first: of the whole repository or of one record (``--follow``)."""
         if path is not None:
             check_relative_path(path)
@@ -259,7 +261,7 @@ class MemoryRepo:
         """A commit from a sha, ref, date or datetime (the last commit at or before it)."""
         with self._git_lock:
             if history.looks_like_date(at):
-                at = history.commit_before(self.root, self._checked_out() or "HEAD", at)  # type: ignore[arg-type]
+                at = history.commit_before(self.root, self._checked_out() or "HEAD", at)
             try:
                 return self.git.revparse_single(str(at)).peel(pygit2.Commit)
             except (KeyError, ValueError, pygit2.GitError):
@@ -287,9 +289,9 @@ class MemoryRepo:
                 paths = sorted({(e.path) for c in index.conflicts for e in c if e is not None})
                 raise ConflictError(f"reverting {target.short_id} conflicts with later changes to: "
                                     + ", ".join(paths), paths)
-            tree = self.git[index.write_tree(self.git)]
+            tree = self.git[index.write_tree(self.git)].peel(pygit2.Tree)
             changed = trees.changed_paths(self.git, tip.tree, tree)
-            changes = {p: (self.git[o].data if o is not None else None) for p, o in changed.items()}
+            changes = {p: (self.git[o].read_raw() if o is not None else None) for p, o in changed.items()}
             subject = target.message.split("\n", 1)[0]
             tx = self.transaction(message or f'Revert "{subject}"', body=f"This reverts commit {target.id}.",
                                   trailers={"Learning-Store": "repo", "Learning-Revert": str(target.id)})

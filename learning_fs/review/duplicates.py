@@ -18,11 +18,13 @@ rarest words, instead of embedding the whole repository.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 
@@ -34,7 +36,7 @@ from learning_fs.format.layout import kind_from_path
 from learning_fs.format.records import EntityRecord, MemoriesRecord, Record, parse_record
 from learning_fs.format.text import normalise as normalise_text
 from learning_fs.index.embeddings import Embedder
-from learning_fs.review.findings import Finding
+from learning_fs.review.findings import Finding, Severity
 from learning_fs.review.settings import DuplicateSettings
 from learning_fs.review.source import CheckTarget
 from learning_fs.review.vectors import CachedLearning, CheckCache, text_digest
@@ -244,7 +246,7 @@ class DuplicateCheck:
                         continue
                     reported.add(pair)
                     score = float(min(scores[index], 1.0))
-                    severity = "error" if score >= self.settings.error else "warning"
+                    severity: Severity = "error" if score >= self.settings.error else "warning"
                     word = "duplicates" if severity == "error" else "may duplicate"
                     findings.append(Finding("duplicates", unit.path, unit.line,
                                             f"{unit.label} {word} {other.label} (similarity {_floor(score)})", severity,
@@ -346,7 +348,7 @@ def _word_candidates(existing: list[Unit], queries: list[Unit], per_query: int =
     total = len(existing)
     picked: set[int] = set()
     for query in queries:
-        scores: Counter[int] = Counter()
+        scores: dict[int, float] = defaultdict(float)
         for word in _words(query.text):
             found = postings.get(word)
             if not found or len(found) > max(50, total // 10):
@@ -354,5 +356,5 @@ def _word_candidates(existing: list[Unit], queries: list[Unit], per_query: int =
             weight = math.log(total / len(found))
             for position in found:
                 scores[position] += weight
-        picked.update(position for position, _ in scores.most_common(per_query))
+        picked.update(position for position, _ in heapq.nlargest(per_query, scores.items(), key=itemgetter(1)))
     return sorted(picked)

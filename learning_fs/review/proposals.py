@@ -115,7 +115,7 @@ def proposal_diff(repo: MemoryRepo, proposal: Proposal, *, context: int = 3) -> 
     """The proposal's changes as a unified diff against where it forked (what ``git diff main...branch`` shows)."""
     git = open_git(repo)
     base, tip = git[proposal.base].peel(pygit2.Commit), git[proposal.tip].peel(pygit2.Commit)
-    diff = git.diff(base.tree, tip.tree, context_lines=context)
+    diff = base.tree.diff_to_tree(tip.tree, context_lines=context)
     return diff.patch or ""
 
 

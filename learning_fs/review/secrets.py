@@ -91,7 +91,7 @@ def _looks_like_phone(text: str) -> bool:
 
 def scan_secrets(text: str) -> list[Hit]:
     """Every line that holds something shaped like a credential (one hit per rule and line)."""
-    hits = []
+    hits: list[Hit] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if ALLOW_PRAGMA in line:
             continue

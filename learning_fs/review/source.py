@@ -68,7 +68,7 @@ class CheckTarget:
                 return (self.worktree / path).read_bytes()
             except OSError:
                 pass  # sparse checkout, or removed since: git has it
-        return self.git[blob].data  # type: ignore[attr-defined,no-any-return]
+        return self.git[blob].read_raw()
 
     def read_base(self, path: str) -> bytes | None:
         """The file's content at the base (None without a base or when it is new)."""

@@ -189,7 +189,7 @@ class EntityMemoryStore(BaseStore):
             if not re.match(r"^\d{4}-\d{2}-\d{2}", when):
                 return f"Error: date must be YYYY-MM-DD, got {date!r}."
             new = item("event", event, date=when[:10])
-            later = [i for i, e in enumerate(record.events) if e.date and e.date > new.date]
+            later = [i for i, e in enumerate(record.events) if e.date and new.date and e.date > new.date]
             record.events.insert(later[0] if later else len(record.events), new)
             result = active.save([record], summary=one_line(f"{record.name}: {new.date} {new.text}"))
             return tool_reply(active, result, f"Saved event {new.id} for {record.name}.",
@@ -244,14 +244,14 @@ class EntityMemoryStore(BaseStore):
         for path in candidates:
             record = writer.read(path)
             if _named(record, name):
-                return record  # type: ignore[return-value]
+                return record
         hits = self.searcher_for(searcher, repo).search(name, kind="entity", namespace=namespace, user=user_id,
                                                         limit=10)
         for hit in hits:
             if visible_to(hit.path, user_id):
                 record = writer.read(hit.path)
                 if _named(record, name):
-                    return record  # type: ignore[return-value]
+                    return record
         return None
 
     def prompt_data(self, messages: list[dict[str, Any]], *, user_id: str | None = None,

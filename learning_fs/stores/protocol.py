@@ -58,24 +58,38 @@ CONTEXT_KEYS: tuple[str, ...] = (
 
 @runtime_checkable
 class LearningStore(Protocol):
-    """What the machine needs from a store. Optional async twins: ``arecall``, ``aprocess``."""
+    """What the machine needs from a store. Optional async twins: ``arecall``, ``aprocess``.
 
-    learning_type: str  # e.g. "user_profile"; also the delimiter around the store's context block
+    The members are read-only callables, not methods with fixed signatures, on purpose: the
+    machine calls them through :func:`call_with_context`, so ``def recall(self, user_id)`` and
+    ``def recall(self, user_id=None, message=None, namespace=None)`` are both valid stores, and
+    a Protocol method ``recall(self, **ctx)`` would wrongly reject every one of them under a type
+    checker. ``learning_type`` may be a class attribute (``ClassVar[str]``) or an instance one.
+    """
 
-    def recall(self, **ctx: Any) -> Any:
-        """Data for :meth:`build_context`: cheap, reads files only, never calls a model."""
+    @property
+    def learning_type(self) -> str:
+        """E.g. ``"user_profile"``; also the delimiter around the store's context block."""
         ...
 
-    def process(self, messages: list[dict[str, Any]], **ctx: Any) -> None:
-        """Extract what is worth keeping from a whole turn and save it (may call the model)."""
+    @property
+    def recall(self) -> Callable[..., Any]:
+        """``recall(**some_ctx)``: data for :meth:`build_context`; cheap, reads files only, never calls a model."""
         ...
 
-    def build_context(self, data: Any) -> str:
-        """Render recalled data as text for the system prompt ("" when there is nothing)."""
+    @property
+    def process(self) -> Callable[..., Any]:
+        """``process(messages, **some_ctx)``: extract what is worth keeping from a whole turn and save it."""
         ...
 
-    def get_tools(self, **ctx: Any) -> list[Callable[..., Any]]:
-        """Plain callables (type hints + docstring = the schema the model sees), bound to ``ctx``."""
+    @property
+    def build_context(self) -> Callable[[Any], str]:
+        """``build_context(data)``: recalled data as text for the system prompt ("" when there is nothing)."""
+        ...
+
+    @property
+    def get_tools(self) -> Callable[..., list[Callable[..., Any]]]:
+        """``get_tools(**some_ctx)``: plain callables (type hints + docstring = the schema the model sees)."""
         ...
 
 

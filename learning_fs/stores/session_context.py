@@ -141,7 +141,7 @@ class SessionContextStore(BaseStore):
 def _apply(record: SessionRecord, summary: str | None, goal: str | None, plan: list[str] | None,
            completed_steps: list[int] | None, progress: list[str] | None) -> list[str]:
     """Apply an update in place; returns the names of the parts that changed."""
-    changed = []
+    changed: list[str] = []
     stamp = now()
     if summary is not None and summary.strip() and summary.strip() != record.summary:
         record.summary, changed = summary.strip(), [*changed, "summary"]

@@ -52,6 +52,7 @@ class UserMemoryStore(BaseStore):
     """Unstructured, long-lived observations about one user."""
 
     learning_type = "user_memory"
+    config: UserMemoryConfig
 
     def __init__(self, config: UserMemoryConfig | None = None, repo: MemoryRepo | None = None) -> None:
         super().__init__(config or UserMemoryConfig(), repo)
