@@ -81,7 +81,7 @@ class MemoryService:
     def _scrub(self, data: T, user: str | None) -> T:
         from learning_fs.machine.privacy import scrub_private
 
-        return scrub_private(data, user, STORE)  # type: ignore[no-any-return]
+        return scrub_private(data, user, STORE)
 
     def _origin(self, user: str | None, session: str | None) -> Origin:
         from learning_fs.ops import Origin
