@@ -13,12 +13,16 @@ the agent exists to show the loop end to end and to back ``learning-fs chat``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import Any
 
+from learning_fs.agent.agno_names import AgnoAgentMixin, agent_instructions, enable_debug_logging
 from learning_fs.agent.environment import model_from_env
 from learning_fs.agent.history import SessionHistory
 from learning_fs.agent.response import RunResponse, RunState
@@ -37,15 +41,21 @@ from learning_fs.extract import (
 )
 from learning_fs.format.ids import new_id
 from learning_fs.machine import Evidence, LearningMachine, Requirement
+from learning_fs.machine.agno_compat import reject_db
 from learning_fs.repo import MemoryRepo
 from learning_fs.repo.config import DERIVED_DIR
+from learning_fs.stores.protocol import call_with_context
 
 log = logging.getLogger(__name__)
 
 SESSIONS_FOLDER = "sessions"  # under the repository's gitignored .learning_fs/
 
 
-class Agent:
+LEARNING_WAIT = 30.0
+"""Seconds ``print_response`` waits, after printing the answer, for the turn's learning to be saved."""
+
+
+class Agent(AgnoAgentMixin):
     """A chat agent with a tool-calling loop, per-session history and (optionally) learning.
 
     Args:
@@ -63,13 +73,21 @@ class Agent:
         history_turns: How many earlier turns of the session the model sees.
         max_steps: Model calls per run before the loop gives up.
         markdown: ``print_response`` renders the answer as Markdown.
+
+    Agno's names are accepted too (``docs/migrating-from-agno.md``): ``id`` (= ``agent_id``),
+    ``name``, ``user_id``/``session_id`` (defaults for every run), ``instructions`` as a list,
+    ``additional_context`` (appended to the system prompt), ``post_hooks`` (called after each
+    answered run with ``run_output``, ``agent``, ``user_id``, ``session_id``), ``debug_mode``
+    (learning_fs logs at DEBUG on stderr), ``add_history_to_context`` (``False``: no earlier
+    turns). ``db=`` is refused with a message naming ``repo=``. A ``LearningMachine`` built
+    without a repository learns into this agent's ``repo``.
     """
 
     def __init__(
         self,
         model: ChatModel | str | None = None,
         learning: LearningMachine | bool | None = None,
-        instructions: str | None = None,
+        instructions: str | Sequence[str] | None = None,
         tools: Sequence[Callable[..., Any] | Tool] | None = None,
         repo: MemoryRepo | str | os.PathLike[str] | None = None,
         *,
@@ -77,8 +95,22 @@ class Agent:
         history_turns: int = 10,
         max_steps: int = 8,
         markdown: bool = True,
+        id: str | None = None,  # Agno's name for agent_id
+        name: str | None = None,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        additional_context: str | None = None,
+        post_hooks: Sequence[Callable[..., Any]] | None = None,
+        debug_mode: bool = False,
+        add_history_to_context: bool | None = None,
+        learning_wait: float = LEARNING_WAIT,
+        db: Any = None,
     ) -> None:
+        reject_db(db, "Agent")
+        agent_id = agent_id or id
         given = learning if isinstance(learning, LearningMachine) else None
+        if given is not None and repo is not None:
+            given.use_repo(repo)  # Agno hands the agent's db to the machine; here, the repository
         if model is None and given is not None and given.model is not None:
             model = given.model
         if model is None:
@@ -90,9 +122,23 @@ class Agent:
         if machine is not None and machine.model is None:
             machine.model = self.model  # the agent's model learns too, unless the machine has its own
         self.learning = machine
-        self.instructions = instructions
+        self.instructions = agent_instructions(instructions)
         self.tools = list(tools or [])
         self.agent_id = agent_id or (machine.agent_id if machine else None)
+        if machine is not None and machine.agent_id is None and self.agent_id:
+            machine.agent_id = self.agent_id  # what it learns records this agent (``Learning-Agent``)
+        self.name = name
+        self.user_id = user_id
+        self.session_id = session_id
+        self.additional_context = additional_context
+        self.post_hooks = list(post_hooks or [])
+        self.debug_mode = debug_mode
+        if debug_mode:
+            enable_debug_logging()
+        self.learning_wait = learning_wait
+        self._learning: Future[None] | None = None
+        self._paused: dict[str, RunResponse] = {}
+        history_turns = 0 if add_history_to_context is False else history_turns
         self.history_turns = history_turns
         self.max_steps = max_steps
         self.markdown = markdown
@@ -103,56 +149,101 @@ class Agent:
         return self.learning
 
     # -- running ------------------------------------------------------------------------------
-    def run(self, message: str, user_id: str | None = None, session_id: str | None = None) -> RunResponse:
-        """Answer ``message``; learning from the turn starts in the background after the answer."""
-        session_id = session_id or new_id("session")
+    def run(self, message: str, user_id: str | None = None, session_id: str | None = None,
+            **agno: Any) -> RunResponse:
+        """Answer ``message``; learning from the turn starts in the background after the answer.
+
+        ``stream=True`` (Agno) is accepted: the answer is returned whole. Other Agno run options
+        are refused by name.
+        """
+        _accept_run_options(agno)
+        user_id = user_id or self.user_id
+        session_id = session_id or self.session_id or new_id("session")
         context = self.learning.build_context(user_id, session_id, message) if self.learning else ""
         prompt, state = self._prepare(message, user_id, session_id, context)
         loop = run_tool_loop(self.model, prompt, state.tools, self.max_steps, _pauser(state.pausing))
         return self._finish(loop, state, user_id, session_id, context)
 
-    async def arun(self, message: str, user_id: str | None = None, session_id: str | None = None) -> RunResponse:
+    async def arun(self, message: str, user_id: str | None = None, session_id: str | None = None,
+                   **agno: Any) -> RunResponse:
         """Async twin of :meth:`run` (the model is awaited; extraction still runs in the background)."""
-        session_id = session_id or new_id("session")
+        _accept_run_options(agno)
+        user_id = user_id or self.user_id
+        session_id = session_id or self.session_id or new_id("session")
         context = await self.learning.abuild_context(user_id, session_id, message) if self.learning else ""
         prompt, state = self._prepare(message, user_id, session_id, context)
         loop = await arun_tool_loop(self.model, prompt, state.tools, self.max_steps, _pauser(state.pausing))
         return self._finish(loop, state, user_id, session_id, context)
 
-    def continue_run(self, response: RunResponse) -> RunResponse:
-        """Carry out the decisions on a paused run's requirements and let the model go on."""
+    def continue_run(self, response: RunResponse | None = None, *, run_id: str | None = None,
+                     requirements: Sequence[Requirement] | None = None,
+                     run_response: RunResponse | None = None) -> RunResponse:
+        """Carry out the decisions on a paused run's requirements and let the model go on.
+
+        Agno's spelling works too: ``continue_run(run_id=response.run_id, requirements=...)``.
+        """
+        response = self._paused_run(response or run_response, run_id, requirements)
         state = _paused_state(response)
         loop = resume_tool_loop(self.model, state.loop, state.tools, self.max_steps, _pauser(state.pausing))
         return self._finish(loop, state, response.user_id, response.session_id, response.context)
 
-    async def acontinue_run(self, response: RunResponse) -> RunResponse:
+    async def acontinue_run(self, response: RunResponse | None = None, *, run_id: str | None = None,
+                            requirements: Sequence[Requirement] | None = None,
+                            run_response: RunResponse | None = None) -> RunResponse:
         """Async twin of :meth:`continue_run`."""
+        response = self._paused_run(response or run_response, run_id, requirements)
         state = _paused_state(response)
         loop = await aresume_tool_loop(self.model, state.loop, state.tools, self.max_steps, _pauser(state.pausing))
         return self._finish(loop, state, response.user_id, response.session_id, response.context)
 
     def print_response(self, message: str, user_id: str | None = None, session_id: str | None = None, *,
-                       console: Any = None, confirm: Callable[[Requirement], bool] | None = None) -> RunResponse:
+                       console: Any = None, confirm: Callable[[Requirement], bool] | None = None,
+                       stream: bool = False, markdown: bool | None = None, **agno: Any) -> RunResponse:
         """Run and print the answer with rich; paused learning is shown and confirmed on the console.
 
-        ``confirm(requirement) -> bool`` decides instead of asking (scripts, tests).
+        ``confirm(requirement) -> bool`` decides instead of asking (scripts, tests). ``stream``
+        (Agno) is accepted; the answer is printed when complete. After printing, it waits (at
+        most ``learning_wait`` s) for the turn's learning to be saved, so a script's next line
+        sees it, as in Agno; :meth:`run` returns at once instead.
         """
-        from rich.console import Console
-        from rich.markdown import Markdown
-        from rich.panel import Panel
-        from rich.prompt import Confirm
-
-        console = console or Console()
+        _accept_run_options(agno)
+        console = console or _console()
         response = self.run(message, user_id=user_id, session_id=session_id)
         while response.is_paused:
-            for requirement in response.requirements:
-                console.print(Panel(requirement.render(), title="The agent wants to remember", expand=False))
-                accepted = confirm(requirement) if confirm else Confirm.ask("Save it?", console=console)
-                requirement.confirm() if accepted else requirement.reject("the user declined")
+            _decide(response, console, confirm)
             response = self.continue_run(response)
-        text = response.content or ""
-        console.print(Markdown(text) if self.markdown else text)
+        self._print(response, console, markdown)
+        self._settle()
         return response
+
+    async def aprint_response(self, message: str, user_id: str | None = None, session_id: str | None = None, *,
+                              console: Any = None, confirm: Callable[[Requirement], bool] | None = None,
+                              stream: bool = False, markdown: bool | None = None, **agno: Any) -> RunResponse:
+        """Async twin of :meth:`print_response` (Agno's ``aprint_response``)."""
+        _accept_run_options(agno)
+        console = console or _console()
+        response = await self.arun(message, user_id=user_id, session_id=session_id)
+        while response.is_paused:
+            _decide(response, console, confirm)
+            response = await self.acontinue_run(response)
+        self._print(response, console, markdown)
+        await asyncio.to_thread(self._settle)
+        return response
+
+    def _print(self, response: RunResponse, console: Any, markdown: bool | None) -> None:
+        from rich.markdown import Markdown
+
+        text = response.content or ""
+        console.print(Markdown(text) if (self.markdown if markdown is None else markdown) else text)
+
+    def _settle(self) -> None:
+        """Wait (bounded) for the last turn's learning; say so in the log when it takes too long."""
+        future, self._learning = self._learning, None
+        if future is not None and not future.done():
+            _done, late = wait_futures([future], timeout=self.learning_wait)
+            if late:
+                log.warning("the turn's learning is still running after %.0f s; it goes on in the background",
+                            self.learning_wait)
 
     def close(self) -> None:
         """Wait for background learning to finish and release the machine."""
@@ -170,7 +261,8 @@ class Agent:
                  context: str) -> tuple[list[Message], RunState]:
         learning_tools = self.learning.get_tools(user_id, session_id, message) if self.learning else []
         learning = self.learning.instructions(user_id, session_id, learning_tools) if self.learning else ""
-        system = "\n\n".join(part for part in (self.instructions, learning, context) if part and part.strip())
+        parts = (self.instructions, learning, context, self.additional_context)
+        system = "\n\n".join(part for part in parts if part and part.strip())
         prompt: list[Message] = [{"role": "system", "content": system}] if system else []
         prompt += self.history.load(user_id, session_id, self.history_turns)
         start = len(prompt)
@@ -203,7 +295,7 @@ class Agent:
         response = RunResponse(
             content=loop.final_content, messages=loop.messages, tool_calls=list(loop.tool_results),
             is_paused=loop.paused, user_id=user_id, session_id=session_id, context=context,
-            stop_reason=loop.stop_reason, state=state,
+            stop_reason=loop.stop_reason, state=state, run_id=new_id("run"),
         )
         if loop.paused:
             reasoning = _last_assistant_text(loop.messages)
@@ -212,17 +304,53 @@ class Agent:
                 evidence = Evidence(user_id=user_id, session_id=session_id, quote=state.message, reasoning=reasoning,
                                     store=store, mode="hitl", agent_id=self.agent_id)
                 response.requirements.append(Requirement(pending, store, evidence))
+            self._paused[response.run_id] = response
             return response
         response.state = None
         turn = loop.messages[state.start:]
+        response.turn = list(turn)
         assert session_id is not None
         self.history.append(user_id, session_id, turn)
         if self.learning is not None:
             try:
-                self.learning.process(turn, user_id, session_id, message=state.message)
+                self._learning = self.learning.process(turn, user_id, session_id, message=state.message)
             except Exception:  # learning must never cost the user their answer
                 log.exception("could not start learning from this turn")
+        for hook in self.post_hooks:
+            try:
+                call_with_context(hook, run_output=response, agent=self, user_id=user_id, session_id=session_id,
+                                  session=None, run_context=None)
+            except Exception:  # a hook must never cost the user their answer either
+                log.exception("post hook %r failed", hook)
         return response
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def _decide(response: RunResponse, console: Any, confirm: Callable[[Requirement], bool] | None) -> None:
+    from rich.panel import Panel
+    from rich.prompt import Confirm
+
+    for requirement in response.undecided:
+        console.print(Panel(requirement.render(), title="The agent wants to remember", expand=False))
+        accepted = confirm(requirement) if confirm else Confirm.ask("Save it?", console=console)
+        requirement.confirm() if accepted else requirement.reject("the user declined")
+
+
+_IGNORED_RUN_OPTIONS = frozenset({"stream", "stream_events", "stream_intermediate_steps", "show_full_reasoning",
+                                  "show_message", "markdown"})
+
+
+def _accept_run_options(options: dict[str, Any]) -> None:
+    """Agno's display options are accepted and ignored; anything else is a mistake worth a clear error."""
+    unknown = sorted(set(options) - _IGNORED_RUN_OPTIONS)
+    if unknown:
+        raise TypeError(f"unexpected run option(s) {', '.join(unknown)}; learning_fs runs take message, user_id, "
+                        "session_id (and stream=, accepted: the answer comes whole); see docs/migrating-from-agno.md")
 
 
 def _pauser(pausing: frozenset[str]) -> Callable[[ToolCall], ToolDecision | None]:

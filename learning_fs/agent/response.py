@@ -41,6 +41,14 @@ class RunResponse:
     context: str = ""
     stop_reason: str = "done"
     state: RunState | None = field(default=None, repr=False)
+    run_id: str = ""
+    turn: list[Message] = field(default_factory=list, repr=False)
+    """This turn's messages only (the user's, the answer, tool calls and results): what learning sees."""
+
+    @property
+    def active_requirements(self) -> list[Requirement]:
+        """Agno's name for :attr:`undecided`: requirements waiting for ``confirm()`` or ``reject()``."""
+        return self.undecided
 
     @property
     def undecided(self) -> list[Requirement]:

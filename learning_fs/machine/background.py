@@ -59,11 +59,25 @@ class BackgroundWorker:
         self._turns.shutdown(wait=wait)
         self._stores.shutdown(wait=wait)
 
+    def abandon(self) -> None:
+        """Stop taking work and drop the turns not started yet (the running ones finish)."""
+        with self._lock:
+            self._closed = True
+        self._turns.shutdown(wait=False, cancel_futures=True)
+        self._stores.shutdown(wait=False)
+
     def _run_turn(self, jobs: list[Callable[[], None]]) -> None:
         if len(jobs) == 1:
             _guarded(jobs[0])
             return
-        futures = [self._stores.submit(_guarded, job) for job in jobs]
+        futures: list[Future[None]] = []
+        for index, job in enumerate(jobs):
+            try:
+                futures.append(self._stores.submit(_guarded, job))
+            except RuntimeError:  # the pool is shutting down (interpreter exit): the rest run here
+                for rest in jobs[index:]:
+                    _guarded(rest)
+                break
         wait_all(futures)
 
     def _forget(self, future: Future[None]) -> None:

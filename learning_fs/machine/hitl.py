@@ -56,9 +56,37 @@ class Requirement:
         """Run nothing; the model is told the user said no (and why, when given)."""
         self.pending.reject(reason)
 
+    # -- Agno's names: requirement.tool_execution.tool_name / .tool_args, needs_confirmation ----
+    @property
+    def tool_call_id(self) -> str:
+        return self.pending.call.id
+
+    @property
+    def tool_execution(self) -> ToolExecution:
+        """Agno's view of the paused call: ``tool_name`` and ``tool_args``."""
+        return ToolExecution(self.tool_name, self.arguments, self.tool_call_id)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True until confirmed or rejected (Agno's ``requirement.needs_confirmation``)."""
+        return self.pending.decision is None
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.pending.decision is not None
+
     def render(self) -> str:
         """The change and its evidence, as a reviewer reads it."""
         return f"{self.tool_name}({render_arguments(self.arguments)})\n{self.evidence.render()}"
+
+
+@dataclass(frozen=True)
+class ToolExecution:
+    """The paused tool call under Agno's names."""
+
+    tool_name: str
+    tool_args: dict[str, Any]
+    tool_call_id: str
 
 
 def render_arguments(arguments: dict[str, Any]) -> str:

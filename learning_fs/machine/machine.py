@@ -11,6 +11,7 @@ store's failure never breaks a run and that a user's private records never reach
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -27,8 +28,16 @@ from learning_fs.curate.recall_log import RecallLog
 from learning_fs.curate.schedule import CurationSchedule, curate_quietly
 from learning_fs.extract import ChatModel, OpenAIChat
 from learning_fs.format.records import GLOBAL_NAMESPACE
+from learning_fs.machine.agno_compat import AgnoMachineMixin, reject_db
 from learning_fs.machine.background import BackgroundWorker
 from learning_fs.machine.modes import EXTRACTING_MODES, PAUSING_MODES, PROPOSING_MODES, LearningMode, validate_mode
+from learning_fs.machine.pending import (
+    DEFAULT_EXIT_WAIT,
+    DEFAULT_PENDING_WAIT,
+    PendingTurns,
+    finish_at_exit,
+    forget_at_exit,
+)
 from learning_fs.machine.privacy import scrub_private
 from learning_fs.machine.tools import bind_tool, is_read_only, tool_store
 from learning_fs.machine.writer import BufferedWriter, RecordWriter
@@ -70,7 +79,7 @@ class StoreSlot:
         return self.mode in PAUSING_MODES
 
 
-class LearningMachine:
+class LearningMachine(AgnoMachineMixin):
     """Coordinates learning stores for an agent (or for any code that calls it by hand).
 
     Args:
@@ -97,6 +106,16 @@ class LearningMachine:
             turns were processed since the last one, plus ``namespace``; see :attr:`curator`.
         track_recalls: Record when each memory is recalled (``.learning_fs/recall.sqlite``, batched
             off the hot path, never a commit) so curation can prune what nobody recalls.
+        knowledge: Agno's vector store for learnings. Here learnings are files searched by the
+            repository's index: ``"index"`` / ``"lexical"`` / a ``Searcher`` (same as ``searcher=``).
+        max_updates_per_run: The most writes one store's extraction of a turn keeps (stores
+            without their own ``max_updates_per_run``); the rest are logged and dropped.
+        pending_wait: Seconds a recall for a user or session waits for that user's or session's
+            turn still being learned in the background (so the next question sees it).
+        db: Agno's database: refused with a message naming ``repo=`` (memory is files here).
+
+    With no ``repo`` the repository is opened on first use, so ``Agent(repo=X, learning=machine)``
+    can hand the machine ``X`` (the default, ``$LEARNING_FS_REPO`` or ``./memory_repo``, otherwise).
     """
 
     def __init__(
@@ -119,7 +138,18 @@ class LearningMachine:
         background: bool = True,
         curate_every: int | dt.timedelta | None = None,
         track_recalls: bool = True,
+        knowledge: Any = None,
+        max_updates_per_run: int | None = None,
+        pending_wait: float = DEFAULT_PENDING_WAIT,
+        db: Any = None,
     ) -> None:
+        reject_db(db, "LearningMachine")
+        knowledge = knowledge if knowledge is not None else getattr(learned_knowledge, "knowledge", None)
+        searcher = _knowledge_searcher(knowledge) if searcher is None and knowledge is not None else searcher
+        self.max_updates_per_run = max_updates_per_run
+        self.pending_wait = pending_wait
+        self._pending_turns = PendingTurns()
+        self._session_users: dict[str, set[str]] = {}
         self.model = OpenAIChat(model) if isinstance(model, str) else model
         self.namespace = namespace
         self.context_budget = context_budget
@@ -133,19 +163,51 @@ class LearningMachine:
         }
         if learning or (learning is None and all(v is None for v in given.values()) and not custom_stores):
             given = {name: True if name in DEFAULT_SLOTS and spec is None else spec for name, spec in given.items()}
-        self.repo, self._owns_repo = _open_repo(repo)
         self._curator: Curator | None = None
         self._curation = CurationSchedule(curate_every) if curate_every is not None else None
+        self._deferred: tuple[Any, ...] | None = (given, custom_stores or {}, searcher, track_recalls)
+        if repo is None:
+            self._build_slots(given, custom_stores or {})  # a bad configuration fails here, not on first use
+            return  # opened on first use: an Agent(repo=...) may hand the machine its repository first
+        self._open(repo)
+
+    def _open(self, repo: MemoryRepo | str | os.PathLike[str] | None) -> None:
+        """Open the repository, searcher and stores (at construction, or on first use without ``repo``)."""
+        assert self._deferred is not None
+        given, custom_stores, searcher, track_recalls = self._deferred
+        self._deferred = None
+        self.repo, self._owns_repo = _open_repo(repo)
         self._recall_log = RecallLog.for_repo(self.repo) if track_recalls else None
         self._owns_searcher = searcher is None or isinstance(searcher, str)
         try:
             self.searcher = _default_searcher(self.repo, searcher or "auto") if self._owns_searcher else searcher
-            self._slots = self._build_slots(given, custom_stores or {})
+            self._slots = self._build_slots(given, custom_stores)
         except BaseException:
             self._close_searcher()
             if self._owns_repo:  # a bad configuration must not leave a repository (and its thread) open
                 self.repo.close()
             raise
+
+    def __getattr__(self, name: str) -> Any:
+        """A machine built without ``repo`` opens the default repository the first time it is used."""
+        if name in _OPENED_ON_USE and self.__dict__.get("_deferred") is not None:
+            self._open(None)
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def use_repo(self, repo: MemoryRepo | str | os.PathLike[str]) -> None:
+        """Learn into ``repo``: what ``Agent(repo=X, learning=machine)`` does for a machine built without one.
+
+        A machine already using another repository refuses (its stores hold that one).
+        """
+        if self.__dict__.get("_deferred") is not None:
+            self._open(repo)
+            return
+        current = Path(self.repo.root).resolve()
+        wanted = Path(repo.root if isinstance(repo, MemoryRepo) else repo).resolve()
+        if current != wanted:
+            raise ValueError(f"this LearningMachine already learns into {current}; give repo={str(wanted)!r} "
+                             "to the LearningMachine or to the Agent, not a different one to each")
 
     # -- construction -------------------------------------------------------------------------
     def _build_slots(self, given: Mapping[str, StoreSpec], custom: Mapping[str, Any]) -> list[StoreSlot]:
@@ -169,7 +231,9 @@ class LearningMachine:
         if isinstance(spec, StoreConfig):
             if not spec.enabled:
                 return None
-            store = spec.build(self.repo)
+            if self.max_updates_per_run is not None and spec.max_updates_per_run is None:
+                spec = dataclasses.replace(spec, max_updates_per_run=self.max_updates_per_run)
+            store = spec.build(self.__dict__.get("repo"))  # None: validating a machine opened on first use
         elif _looks_like_store(spec):
             store = spec
         else:
@@ -198,6 +262,7 @@ class LearningMachine:
         A store that fails is logged and left out; records private to another user are removed
         whatever a store returned.
         """
+        self._await_pending(user_id, session_id)
         ctx = self._context(user_id, session_id, message, extra)
         recalled: dict[str, Any] = {}
         for slot in self._slots:
@@ -217,6 +282,8 @@ class LearningMachine:
     async def arecall(self, user_id: str | None = None, session_id: str | None = None,
                       message: str | None = None, **extra: Any) -> dict[str, Any]:
         """Async twin of :meth:`recall` (uses a store's ``arecall`` when it has one)."""
+        if user_id is not None or session_id is not None:
+            await asyncio.to_thread(self._await_pending, user_id, session_id)
         ctx = self._context(user_id, session_id, message, extra)
         recalled: dict[str, Any] = {}
         for slot in self._slots:
@@ -384,7 +451,13 @@ class LearningMachine:
             return None
         if self._worker is None:
             self._worker = BackgroundWorker()
-        return self._worker.submit(jobs)
+            finish_at_exit(self)
+        future = self._worker.submit(jobs)
+        stores = [slot.name for slot in self._slots if slot.extracts and hasattr(slot.store, "process")]
+        self._pending_turns.add(future, user_id, session_id, stores)
+        if session_id and user_id:
+            self._session_users.setdefault(session_id, set()).add(user_id)
+        return future
 
     async def aprocess(self, messages: Sequence[Mapping[str, Any]], user_id: str | None = None,
                        session_id: str | None = None, *, message: str | None = None, **extra: Any) -> None:
@@ -419,11 +492,34 @@ class LearningMachine:
         """Block until background extraction submitted so far is committed; False on timeout."""
         return self._worker.wait(timeout) if self._worker is not None else True
 
-    def close(self) -> None:
-        """Finish background work and release the repository if the machine opened it."""
+    def finish_pending(self, timeout: float | None = DEFAULT_EXIT_WAIT, *, reason: str = "closing") -> bool:
+        """Wait up to ``timeout`` s for queued learning, logging what is pending; False if some was abandoned.
+
+        Turns not started by then are dropped (named in the log); a turn already running finishes.
+        """
+        worker = self._worker
+        if worker is None or not worker.busy:
+            return True
+        level = logging.WARNING if reason != "closing" else logging.INFO  # at exit, say it where a script user sees it
+        log.log(level, "%s: finishing background learning: %s", reason, self._pending_turns.describe())
+        if worker.wait(timeout):
+            return True
+        log.error("%s: gave up after %s s on background learning; not learned: %s", reason, timeout,
+                  self._pending_turns.describe())
+        worker.abandon()
+        return False
+
+    def close(self, timeout: float | None = DEFAULT_EXIT_WAIT) -> None:
+        """Finish background work (at most ``timeout`` s, logged); release the repository if the machine opened it."""
+        forget_at_exit(self)
+        if self.__dict__.get("_deferred") is not None:
+            return  # never opened: nothing to finish or release
+        finished = self.finish_pending(timeout)
         if self._worker is not None:
-            self._worker.close(wait=True)
+            self._worker.close(wait=finished)
             self._worker = None
+        if not finished:  # a turn still runs and writes to the repository: leave it open for it
+            return
         if self._recall_log is not None:
             self._recall_log.close()
         self._close_searcher()
@@ -451,7 +547,8 @@ class LearningMachine:
             return
         if self._worker is None:
             self._worker = BackgroundWorker()
-        self._worker.submit([job])
+            finish_at_exit(self)
+        self._pending_turns.add(self._worker.submit([job]), None, None, ["curation"])
 
     def _close_searcher(self) -> None:
         close = getattr(getattr(self, "searcher", None), "close", None)
@@ -539,6 +636,21 @@ class LearningMachine:
 
 
 # -- module helpers ---------------------------------------------------------------------------
+_OPENED_ON_USE = frozenset({"repo", "_owns_repo", "_recall_log", "_owns_searcher", "searcher", "_slots"})
+
+
+def _knowledge_searcher(knowledge: Any) -> Any:
+    """Agno's ``knowledge=``: a search backend name or a ``Searcher``; a vector-db object is refused."""
+    searches = callable(getattr(knowledge, "search", None)) and not hasattr(knowledge, "vector_db")
+    if isinstance(knowledge, str) or searches:
+        return knowledge
+    raise TypeError(
+        f"knowledge={type(knowledge).__name__}(...): learned knowledge here is Markdown files in the repository, "
+        "searched by its own index. Pass knowledge='index' (semantic search, built and kept current by learning_fs), "
+        "knowledge='lexical', or a Searcher, and drop the vector-db lines; see docs/migrating-from-agno.md"
+    )
+
+
 def last_user_message(messages: Sequence[Mapping[str, Any]]) -> str | None:
     """The text of the last ``user`` message (the quote evidence carries)."""
     for message in reversed(messages):

@@ -210,7 +210,7 @@ class BaseStore:
             buffer.discard()
             log.warning("%s: extraction failed, nothing saved: %s", self.learning_type, exc)
             return
-        calls = succeeded_calls(result)
+        calls = limit_updates(succeeded_calls(result), self.config.max_updates_per_run, self.learning_type)
         buffer.discard()
         if not calls:
             return
@@ -250,6 +250,15 @@ def succeeded_calls(result: LoopResult) -> list[ToolCall]:
             if call.id in ok and not call.name.startswith("search_"):
                 calls.append(call)
     return calls
+
+
+def limit_updates(calls: list[ToolCall], limit: int | None, store: str) -> list[ToolCall]:
+    """The first ``limit`` writes of a turn (``max_updates_per_run``); what is dropped is logged."""
+    if limit is None or len(calls) <= limit:
+        return calls
+    log.info("%s: tool call limit reached: kept %d of %d updates (max_updates_per_run=%d)",
+             store, limit, len(calls), limit)
+    return calls[:max(limit, 0)]
 
 
 def model_reasoning(result: LoopResult, calls: Sequence[ToolCall]) -> str | None:

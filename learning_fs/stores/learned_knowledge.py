@@ -32,6 +32,8 @@ class LearnedKnowledgeConfig(StoreConfig):
     recall_limit: int = 3  # learnings shown in the context
     rejected_examples: list[str] = field(default_factory=list)  # shown to the extractor as what not to save
     context_budget: int = 600
+    # Agno's vector store for learnings; here "index", "lexical" or a Searcher (the machine's search backend).
+    knowledge: Any = None
 
     def build(self, repo: MemoryRepo | None = None) -> LearnedKnowledgeStore:
         return LearnedKnowledgeStore(self, repo)

@@ -159,6 +159,8 @@ class StoreConfig:
     # Write tools for the agent: None = by mode (TOOL_MODES: AGENTIC and HITL); True/False overrides.
     enable_agent_tools: bool | None = None
     max_steps: int = 4  # model calls one background extraction may make
+    # Writes one extraction of a turn keeps (Agno's name); None: the machine's, else no limit.
+    max_updates_per_run: int | None = None
 
     def __post_init__(self) -> None:
         self.mode = LearningMode(self.mode)
