@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from learning_fs.context import estimate_tokens, fit
+from learning_fs.context.budget import BudgetPlan
 from learning_fs.curate.recall_log import RecallLog
 from learning_fs.curate.schedule import CurationSchedule, curate_quietly
 from learning_fs.extract import ChatModel, OpenAIChat
@@ -260,80 +261,121 @@ class LearningMachine(AgnoMachineMixin):
         """What each store knows that is relevant now: ``{store name: data}``.
 
         A store that fails is logged and left out; records private to another user are removed
-        whatever a store returned.
+        whatever a store returned. Stores whose ``recall`` takes a ``budget`` are granted their
+        share of the context budget (see :meth:`build_context`).
         """
+        return self._recall(user_id, session_id, message, extra)[0]
+
+    def _recall(self, user_id: str | None, session_id: str | None, message: str | None,
+                extra: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """(recalled data, rendered blocks) of every store, each granted its share of the budget."""
         self._await_pending(user_id, session_id)
+        budget = extra.get("budget")
+        extra = {key: value for key, value in extra.items() if key != "budget"}
         ctx = self._context(user_id, session_id, message, extra)
+        plan = self._budget_plan(budget)
         recalled: dict[str, Any] = {}
-        for slot in self._slots:
+        texts: dict[str, str] = {}
+        for block, slot in enumerate(self._slots):
             recall = getattr(slot.store, "recall", None)
             if recall is None:
                 continue
             try:
-                data = call_with_context(recall, **ctx)
+                data = call_with_context(recall, **ctx, budget=plan.grant(block))
             except Exception:
                 log.exception("%s: recall failed; its context is left out of this run", slot.name)
                 continue
             recalled[slot.name] = scrub_private(data, user_id, slot.name)
+            texts[slot.name] = self._block_text(slot, recalled[slot.name])
+            plan.spend(block, estimate_tokens(texts[slot.name]))
         if self._recall_log is not None:
             self._recall_log.note(recalled)  # a dict update; written to disk on the log's own thread
-        return recalled
+        return recalled, texts
 
     async def arecall(self, user_id: str | None = None, session_id: str | None = None,
                       message: str | None = None, **extra: Any) -> dict[str, Any]:
         """Async twin of :meth:`recall` (uses a store's ``arecall`` when it has one)."""
+        return (await self._arecall(user_id, session_id, message, extra))[0]
+
+    async def _arecall(self, user_id: str | None, session_id: str | None, message: str | None,
+                       extra: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         if user_id is not None or session_id is not None:
             await asyncio.to_thread(self._await_pending, user_id, session_id)
+        budget = extra.get("budget")
+        extra = {key: value for key, value in extra.items() if key != "budget"}
         ctx = self._context(user_id, session_id, message, extra)
+        plan = self._budget_plan(budget)
         recalled: dict[str, Any] = {}
-        for slot in self._slots:
+        texts: dict[str, str] = {}
+        for block, slot in enumerate(self._slots):
             arecall = getattr(slot.store, "arecall", None)
             recall = getattr(slot.store, "recall", None)
             try:
                 if arecall is not None:
-                    data = await call_with_context(arecall, **ctx)
-                elif recall is not None:
-                    data = call_with_context(recall, **ctx)  # file reads: cheaper inline than a thread hop
+                    data = await call_with_context(arecall, **ctx, budget=plan.grant(block))
+                elif recall is not None:  # file reads: cheaper inline than a thread hop
+                    data = call_with_context(recall, **ctx, budget=plan.grant(block))
                 else:
                     continue
             except Exception:
                 log.exception("%s: recall failed; its context is left out of this run", slot.name)
                 continue
             recalled[slot.name] = scrub_private(data, user_id, slot.name)
+            texts[slot.name] = self._block_text(slot, recalled[slot.name])
+            plan.spend(block, estimate_tokens(texts[slot.name]))
         if self._recall_log is not None:
-            self._recall_log.note(recalled)  # a dict update; written to disk on the log's own thread
-        return recalled
+            self._recall_log.note(recalled)
+        return recalled, texts
 
     def build_context(self, user_id: str | None = None, session_id: str | None = None,
                       message: str | None = None, *, budget: int | None = None, **extra: Any) -> str:
         """The recalled knowledge as text for the system prompt: one delimited block per store.
 
-        Blocks come in store order and share ``budget`` tokens (default ``context_budget``); the
-        block that overflows is trimmed and later ones are left out.
+        Blocks come in store order and share ``budget`` tokens (default ``context_budget``).
+        Each store is guaranteed its own ``context_budget`` (scaled down when they add up to
+        more than the total) and may use what the stores before it left unused, minus what the
+        stores after it are guaranteed (:class:`~learning_fs.context.budget.BudgetPlan`); a
+        block that still overflows is trimmed and later ones are left out.
         """
-        return self.render_context(self.recall(user_id, session_id, message, **extra), budget)
+        _, texts = self._recall(user_id, session_id, message, {**extra, "budget": budget})
+        return self._assemble(texts, budget)
 
     async def abuild_context(self, user_id: str | None = None, session_id: str | None = None,
                              message: str | None = None, *, budget: int | None = None, **extra: Any) -> str:
         """Async twin of :meth:`build_context`."""
-        return self.render_context(await self.arecall(user_id, session_id, message, **extra), budget)
+        _, texts = await self._arecall(user_id, session_id, message, {**extra, "budget": budget})
+        return self._assemble(texts, budget)
 
     def render_context(self, recalled: Mapping[str, Any], budget: int | None = None) -> str:
         """Assemble already-recalled data into the delimited, budgeted context."""
+        texts = {slot.name: self._block_text(slot, recalled[slot.name]) for slot in self._slots
+                 if slot.name in recalled}
+        return self._assemble(texts, budget)
+
+    def _budget_plan(self, budget: int | None) -> BudgetPlan:
+        total = self.context_budget if budget is None else budget
+        own = [getattr(getattr(slot.store, "config", None), "context_budget", None) for slot in self._slots]
+        return BudgetPlan(total, [o if isinstance(o, int) else None for o in own],
+                          [_wrapper_tokens(slot.name) for slot in self._slots])
+
+    @staticmethod
+    def _block_text(slot: StoreSlot, data: Any) -> str:
+        """A store's block text, delimiter-safe ("" when it has nothing or fails)."""
+        try:
+            text = (slot.store.build_context(data) or "").strip()
+        except Exception:
+            log.exception("%s: build_context failed; its block is left out", slot.name)
+            return ""
+        return text.replace(f"</{slot.name}>", f"&lt;/{slot.name}&gt;")  # a memory cannot close its block
+
+    def _assemble(self, texts: Mapping[str, str], budget: int | None) -> str:
         remaining = self.context_budget if budget is None else budget
         blocks: list[str] = []
         for slot in self._slots:
-            if slot.name not in recalled:
-                continue
-            try:
-                text = (slot.store.build_context(recalled[slot.name]) or "").strip()
-            except Exception:
-                log.exception("%s: build_context failed; its block is left out", slot.name)
-                continue
+            text = texts.get(slot.name)
             if not text:
                 continue
-            text = text.replace(f"</{slot.name}>", f"&lt;/{slot.name}&gt;")  # a memory cannot close its block
-            wrapper = estimate_tokens(f"<{slot.name}>\n\n</{slot.name}>") + 1
+            wrapper = _wrapper_tokens(slot.name)
             if remaining - wrapper <= 8:
                 log.debug("context budget spent; %s left out", slot.name)
                 break
@@ -649,6 +691,12 @@ def _knowledge_searcher(knowledge: Any) -> Any:
         "searched by its own index. Pass knowledge='index' (semantic search, built and kept current by learning_fs), "
         "knowledge='lexical', or a Searcher, and drop the vector-db lines; see docs/migrating-from-agno.md"
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _wrapper_tokens(name: str) -> int:
+    """Tokens a block's delimiters cost (``<name>`` … ``</name>`` and the blank line between blocks)."""
+    return estimate_tokens(f"<{name}>\n\n</{name}>") + 1
 
 
 def last_user_message(messages: Sequence[Mapping[str, Any]]) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from learning_fs.context import estimate_tokens
 from learning_fs.errors import RecordParseError
 from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
@@ -21,6 +22,7 @@ from learning_fs.format.records import DecisionRecord
 from learning_fs.search import Searcher, visible_to
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
+from learning_fs.stores.selection import Candidate, Excerpt, select
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
@@ -33,7 +35,7 @@ class DecisionLogConfig(StoreConfig):
     """Options of the decision log (AGENTIC by default: the agent logs with a tool)."""
 
     mode: LearningMode = LearningMode.AGENTIC
-    recall_limit: int = 3
+    recall_limit: int = 5  # at most this many decisions in the context, budget permitting
     context_budget: int = 500
 
     def build(self, repo: MemoryRepo | None = None) -> DecisionLogStore:
@@ -51,15 +53,32 @@ class DecisionLogStore(BaseStore):
 
     # -- recall and context -------------------------------------------------------------------
     def recall(self, user_id: str | None = None, message: str | None = None, namespace: str | None = None,
-               searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[DecisionRecord]:
-        """Decisions relevant to ``message``, most recent first (shared cached objects: read-only)."""
+               searcher: Searcher | None = None, repo: MemoryRepo | None = None,
+               budget: int | None = None) -> list[DecisionRecord | Excerpt]:
+        """Decisions relevant to ``message`` that fit the budget, most recent first (read-only objects).
+
+        The most relevant ``2 x recall_limit`` are fitted to ``budget`` tokens (default
+        ``context_budget``) by relevance — skipping what does not fit, excerpting long
+        reasoning — and shown newest first.
+        """
         if not message:
             return []
         relevant = self.search(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
-        return sorted(relevant, key=lambda d: d.created, reverse=True)[: self.config.recall_limit]
+        room = self.config.context_budget if budget is None else budget
+        candidates = [Candidate(d, _cost(d), d.reasoning, _cost(d) - estimate_tokens(d.reasoning) + _pointer(d))
+                      for d in relevant]
 
-    def build_context(self, data: list[DecisionRecord]) -> str:
-        return self.render(decisions=data) if data else ""
+        def cut(candidate: Candidate[DecisionRecord], passage: str) -> Excerpt:
+            decision = candidate.value
+            return Excerpt(decision, "reasoning", passage, decision.path or decision.id,
+                           estimate_tokens(decision.reasoning))
+
+        chosen = select(candidates, room, message, limit=self.config.recall_limit, excerpt=cut)
+        return sorted(chosen, key=lambda d: d.created, reverse=True)
+
+    def build_context(self, data: list[DecisionRecord | Excerpt]) -> str:
+        # recall fitted the decisions to its budget (maybe more than context_budget): no second trim
+        return self.renderer.render(f"{self.learning_type}.jinja", decisions=data) if data else ""
 
     def search(self, query: str, limit: int, user_id: str | None = None, namespace: str | None = None,
                searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[DecisionRecord]:
@@ -181,3 +200,14 @@ def describe(record: DecisionRecord) -> str:
     why = f" because {one_line(record.reasoning, 200)}" if record.reasoning else ""
     outcome = f" → {record.outcome_quality or 'unrated'}: {one_line(record.outcome, 200)}" if record.outcome else ""
     return f"- [{record.id}] {one_line(record.decision, 200)}{why}{outcome}"
+
+
+def _cost(record: DecisionRecord) -> int:
+    """Tokens of the decision's lines in the context block (id, decision, reasoning, outcome)."""
+    outcome = len(record.outcome) + 30 if record.outcome else 0
+    return -(-(len(record.id) + len(record.decision) + len(record.reasoning) + outcome + 20) // 4)
+
+
+def _pointer(record: DecisionRecord) -> int:
+    """Tokens of the pointer an excerpt adds."""
+    return estimate_tokens(f" (excerpt; whole decision: {record.path or record.id})") + 1

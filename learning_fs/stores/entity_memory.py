@@ -15,14 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from learning_fs.context import estimate_tokens
 from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import EntityRecord, now
 from learning_fs.ops.entities import inverse_relation
-from learning_fs.search import Searcher, visible_to
+from learning_fs.search import Searcher, tokenize, visible_to
 from learning_fs.stores.base import BaseStore, ToolError, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import StoreConfig
+from learning_fs.stores.selection import Candidate, Excerpt, query_weights, select, share_of
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
@@ -38,7 +40,7 @@ class EntityMemoryConfig(StoreConfig):
     enable_add_fact: bool = True
     enable_add_event: bool = True
     enable_add_relationship: bool = True
-    recall_limit: int = 3  # entities shown in the context
+    recall_limit: int = 5  # at most this many entities in the context, budget permitting
     context_budget: int = 600
 
     def build(self, repo: MemoryRepo | None = None) -> EntityMemoryStore:
@@ -56,14 +58,34 @@ class EntityMemoryStore(BaseStore):
 
     # -- recall and context -------------------------------------------------------------------
     def recall(self, user_id: str | None = None, message: str | None = None, namespace: str | None = None,
-               searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[EntityRecord]:
-        """The entities most relevant to ``message`` (shared cached objects: read-only)."""
+               searcher: Searcher | None = None, repo: MemoryRepo | None = None,
+               budget: int | None = None) -> list[EntityRecord | Excerpt]:
+        """The entities most relevant to ``message`` that fit the budget (shared cached objects: read-only).
+
+        An entity whose block would take more than its share of ``budget`` (default
+        ``context_budget``) is shown with the facts that best match the message (an ``Excerpt``
+        naming its file); one that still does not fit is skipped, not a reason to stop.
+        """
         if not message:
             return []
-        return self.find(message, self.config.recall_limit, user_id, namespace, searcher, repo)
+        found = self.find(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
+        room = self.config.context_budget if budget is None else budget
+        share = share_of(room, len(found))
+        candidates: list[Candidate[EntityRecord | Excerpt]] = []
+        for record in found:
+            cost = _cost(record, record.facts)
+            if cost > share:
+                facts = _best_facts(record, message, share)
+                if facts is not None:
+                    cut = Excerpt(record, "facts", facts, record.path or record.id, cost)
+                    candidates.append(Candidate(cut, _cost(record, facts) + _pointer(record)))
+                    continue
+            candidates.append(Candidate(record, cost))
+        return select(candidates, room, message, limit=self.config.recall_limit)
 
-    def build_context(self, data: list[EntityRecord]) -> str:
-        return self.render(entities=data) if data else ""
+    def build_context(self, data: list[EntityRecord | Excerpt]) -> str:
+        # recall fitted the entities to its budget (maybe more than context_budget): no second trim
+        return self.renderer.render(f"{self.learning_type}.jinja", entities=data) if data else ""
 
     def find(self, query: str, limit: int, user_id: str | None, namespace: str | None,
              searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[EntityRecord]:
@@ -293,3 +315,34 @@ def _link(record: EntityRecord, relation: str, target: str, note: str, item: Cal
                 existing.text = note
             return
     record.relationships.append(item("relationship", note, relation=relation, target=target))
+
+
+def _cost(record: EntityRecord, facts: list[Item]) -> int:
+    """Tokens of the entity's part of the context block (header, active facts, last events, links)."""
+    chars = len(record.name) + len(record.entity_type) + len(record.description) + 8
+    chars += sum(len(f.text) + 3 for f in facts if f.active)
+    chars += sum(len(e.text) + len(e.date or "") + 5 for e in record.events[-5:] if e.active)
+    chars += sum(len(r.relation or "") + len(r.target or "") + len(r.text) + 6 for r in record.relationships
+                 if r.active)
+    return -(-chars // 4)
+
+
+def _pointer(record: EntityRecord) -> int:
+    return estimate_tokens(f"(facts that match; whole entity: {record.path or record.id})") + 1
+
+
+def _best_facts(record: EntityRecord, message: str, share: int) -> list[Item] | None:
+    """The active facts that best match ``message`` (in file order) within ``share`` tokens; None if none fit."""
+    active = [f for f in record.facts if f.active]
+    weights = query_weights(message, *(f.text for f in active))
+    ranked = sorted(range(len(active)), key=lambda i: -sum(weights.get(t, 0.0) for t in set(tokenize(active[i].text))))
+    room = share - _cost(record, []) - _pointer(record)
+    kept: set[int] = set()
+    for i in ranked:
+        cost = estimate_tokens(active[i].text) + 1
+        if cost <= room:
+            kept.add(i)
+            room -= cost
+    if room < 0:
+        return None
+    return [active[i] for i in sorted(kept)]

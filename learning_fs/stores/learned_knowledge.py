@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from learning_fs.context import estimate_tokens
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import LearningRecord
 from learning_fs.search import Searcher, visible_to
 from learning_fs.stores.base import BaseStore, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
+from learning_fs.stores.selection import Candidate, Excerpt, select
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
@@ -29,7 +31,7 @@ class LearnedKnowledgeConfig(StoreConfig):
     """Options of the learned knowledge store (AGENTIC by default: the agent saves with a tool)."""
 
     mode: LearningMode = LearningMode.AGENTIC
-    recall_limit: int = 3  # learnings shown in the context
+    recall_limit: int = 10  # at most this many learnings in the context, budget permitting
     rejected_examples: list[str] = field(default_factory=list)  # shown to the extractor as what not to save
     context_budget: int = 600
     # Agno's vector store for learnings; here "index", "lexical" or a Searcher (the machine's search backend).
@@ -50,17 +52,39 @@ class LearnedKnowledgeStore(BaseStore):
 
     # -- recall and context -------------------------------------------------------------------
     def recall(self, user_id: str | None = None, message: str | None = None, namespace: str | None = None,
-               searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[LearningRecord]:
-        """The learnings that best match ``message`` (shared cached objects: read-only)."""
+               searcher: Searcher | None = None, repo: MemoryRepo | None = None,
+               budget: int | None = None) -> list[LearningRecord | Excerpt]:
+        """The learnings that best match ``message`` and fit the budget (shared cached objects: read-only).
+
+        Up to ``recall_limit``, best first, within ``budget`` tokens (default ``context_budget``;
+        the machine grants more when it has room): one that does not fit is skipped, one longer
+        than its share is shown by its best-matching passage (an ``Excerpt`` naming its file).
+        """
         if not message:
             return []
-        return self.search(message, self.config.recall_limit, user_id, namespace, searcher, repo)
+        found = self._found(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
+        room = self.config.context_budget if budget is None else budget
+        candidates = [Candidate(record, _cost(record), record.learning,
+                                _cost(record) - estimate_tokens(record.learning) + _pointer(record), snippet)
+                      for record, snippet in found]
 
-    def build_context(self, data: list[LearningRecord]) -> str:
-        return self.render(learnings=data) if data else ""
+        def cut(candidate: Candidate[LearningRecord], passage: str) -> Excerpt:
+            record = candidate.value
+            return Excerpt(record, "learning", passage, record.path or record.id, estimate_tokens(record.learning))
+
+        return select(candidates, room, message, limit=self.config.recall_limit, excerpt=cut)
+
+    def build_context(self, data: list[LearningRecord | Excerpt]) -> str:
+        # recall fitted the learnings to its budget (maybe more than context_budget): no second trim
+        return self.renderer.render(f"{self.learning_type}.jinja", learnings=data) if data else ""
 
     def search(self, query: str, limit: int, user_id: str | None = None, namespace: str | None = None,
                searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[LearningRecord]:
+        return [record for record, _ in self._found(query, limit, user_id, namespace, searcher, repo)]
+
+    def _found(self, query: str, limit: int, user_id: str | None, namespace: str | None,
+               searcher: Searcher | None, repo: MemoryRepo | None) -> list[tuple[LearningRecord, str]]:
+        """(learning, the snippet the search matched) for the best ``limit`` hits, best first."""
         space = self.namespace_for(namespace)
         if space == "user" and not user_id:
             return []
@@ -71,7 +95,7 @@ class LearnedKnowledgeStore(BaseStore):
             if visible_to(hit.path, user_id):
                 record = self._repo(repo).get(hit.path, copy=False)
                 if isinstance(record, LearningRecord):
-                    found.append(record)
+                    found.append((record, hit.snippet))
         return found
 
     # -- tools --------------------------------------------------------------------------------
@@ -148,3 +172,14 @@ def describe(record: LearningRecord) -> str:
     """One line per learning, as the model reads it in search results and prompts."""
     when = f" (when: {one_line(record.context, 160)})" if record.context else ""
     return f"- [{record.id}] {record.title}: {one_line(record.learning, 400)}{when}"
+
+
+def _cost(record: LearningRecord) -> int:
+    """Tokens of the learning's line in the context block ("- title: text (when: context)")."""
+    when = len(record.context) + 9 if record.context else 0
+    return -(-(len(record.title) + len(record.learning) + when + 6) // 4)
+
+
+def _pointer(record: LearningRecord) -> int:
+    """Tokens of the pointer an excerpt adds ("(excerpt; whole learning: <path>)")."""
+    return estimate_tokens(f" (excerpt; whole learning: {record.path or record.id})") + 1

@@ -52,7 +52,7 @@ PROPOSING_MODES = frozenset({LearningMode.PROPOSE})
 
 # Every keyword the machine may pass to a store method; a method receives the subset it declares.
 CONTEXT_KEYS: tuple[str, ...] = (
-    "user_id", "session_id", "message", "namespace", "agent_id", "repo", "model", "writer", "searcher",
+    "user_id", "session_id", "message", "namespace", "agent_id", "repo", "model", "writer", "searcher", "budget",
 )
 
 

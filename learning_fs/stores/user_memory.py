@@ -4,9 +4,11 @@ One file per user (``users/<shard>/<user>/memories.md``), one observation per li
 id so the model can update or delete it. Recall does not dump them all into the prompt: it ranks
 the live ones by relevance to the message — by meaning through the semantic index when the
 machine has one (``searcher``), else by BM25 over cached tokens; recency breaks ties and fills
-the rest — and stops at the store's token budget. Superseded and expired lines stay in the
-file for history and never reach the prompt; lines the curator demoted (``demoted=true``, to keep
-the always-loaded context within its budget) reach it only when the message shares words with them.
+the rest — and fills the token budget in that order, skipping what does not fit and showing a
+memory longer than its share by its best-matching passage (``stores/selection.py``).
+Superseded and expired lines stay in the file for history and never reach the prompt; lines the
+curator demoted (``demoted=true``, to keep the always-loaded context within its budget) reach it
+only when the message shares words with them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from learning_fs.search.protocol import Searcher
 from learning_fs.search.scoring import bm25_scores, tokenize
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import StoreConfig
+from learning_fs.stores.selection import Candidate, Excerpt, select
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
@@ -65,15 +68,25 @@ class UserMemoryStore(BaseStore):
 
     # -- recall and context -------------------------------------------------------------------
     def recall(self, user_id: str | None = None, message: str | None = None,
-               repo: MemoryRepo | None = None, searcher: Searcher | None = None) -> list[Item]:
-        """The live memories most relevant to ``message`` that fit the budget, best first."""
+               repo: MemoryRepo | None = None, searcher: Searcher | None = None,
+               budget: int | None = None) -> list[Item | Excerpt]:
+        """The live memories most relevant to ``message`` that fit the budget, best first.
+
+        ``budget`` (tokens) is what the machine grants this turn (default ``context_budget``). A
+        memory that does not fit is skipped, not a reason to stop; one longer than its share of
+        the budget comes as an :class:`~learning_fs.stores.selection.Excerpt`: its passage that
+        best matches the message, pointing at the memory.
+        """
         record = self._record(user_id, repo)
         if record is None:
             return []
-        return self._select(record, message, self.config.context_budget, self.config.max_memories, searcher)
+        room = self.config.context_budget if budget is None else budget
+        return self._select(record, message, room, self.config.max_memories, searcher)
 
-    def build_context(self, data: list[Item]) -> str:
-        return self.render(memories=data) if data else ""
+    def build_context(self, data: list[Item | Excerpt]) -> str:
+        # recall already fitted the memories to the budget it was given (which may be more than
+        # this store's own when the machine has room to spare): no second trim here.
+        return self.renderer.render(f"{self.learning_type}.jinja", memories=data) if data else ""
 
     def _record(self, user_id: str | None, repo: MemoryRepo | None) -> MemoriesRecord | None:
         if not user_id:
@@ -85,15 +98,17 @@ class UserMemoryStore(BaseStore):
         return record if isinstance(record, MemoriesRecord) and record.user == user_id else None
 
     def _select(self, record: MemoriesRecord, message: str | None, budget: int | None, limit: int,
-                searcher: Searcher | None = None) -> list[Item]:
+                searcher: Searcher | None = None) -> list[Item | Excerpt]:
         stamp = now() if any(item.expires for item in record.memories) else ""
         live = [i for i, item in enumerate(record.memories)
                 if item.active and not (item.expires and str(item.expires) <= stamp)]
         order = sorted(live, key=lambda i: -i)  # newest (appended last) first
+        anchors: dict[int, str] = {}
         if message and tokenize(message):
-            ranked = self._by_meaning(record, message, live, limit, searcher)
+            ranked = self._by_meaning(record, message, live, limit, searcher, anchors)
             if ranked is not None:
-                order = ranked + [i for i in order if i not in set(ranked)]  # then by recency
+                placed = set(ranked)
+                order = ranked + [i for i in order if i not in placed]  # then by recency
             else:
                 score_of = self._word_scores(record, message, live)
                 order.sort(key=lambda i: -score_of[i])  # stable: recency breaks ties
@@ -102,16 +117,18 @@ class UserMemoryStore(BaseStore):
             # words with them. (A semantic ranking orders every memory, near or not, so it cannot say which.)
             score_of = self._word_scores(record, message, live) if message else {}
             order = [i for i in order if record.memories[i].extra.get("demoted") != "true" or score_of.get(i, 0) > 0]
-        chosen: list[Item] = []
-        used = 0
-        for index in order[:limit]:
-            item = record.memories[index]
-            cost = estimate_tokens(item.text) + 2
-            if budget is not None and used + cost > budget:
-                break
-            chosen.append(item)
-            used += cost
-        return chosen
+        if budget is None:
+            return [record.memories[i] for i in order[:limit]]
+        pointer = estimate_tokens(f" (excerpt of {record.path}#m-0000000000)") + 1
+        candidates = [Candidate(record.memories[i], estimate_tokens(record.memories[i].text) + 2,
+                                record.memories[i].text, pointer + 2, anchors.get(i))
+                      for i in order[: max(limit * 3, limit + 20)]]  # skipped ones make room for later ones
+
+        def cut(candidate: Candidate[Item], passage: str) -> Excerpt:
+            item = candidate.value
+            return Excerpt(item, "text", passage, f"{record.path}#{item.id}", estimate_tokens(item.text))
+
+        return select(candidates, budget, message, limit=limit, excerpt=cut)
 
     def _word_scores(self, record: MemoriesRecord, message: str, live: list[int]) -> dict[int, float]:
         """BM25 of each live memory against ``message`` (0: no word in common)."""
@@ -121,7 +138,7 @@ class UserMemoryStore(BaseStore):
 
     @staticmethod
     def _by_meaning(record: MemoriesRecord, message: str, live: list[int], limit: int,
-                    searcher: Searcher | None) -> list[int] | None:
+                    searcher: Searcher | None, anchors: dict[int, str] | None = None) -> list[int] | None:
         """Live memories of this file in the semantic index's order; None to rank by words instead.
 
         The lexical searcher ranks whole files, which says nothing about lines within one, so only
@@ -141,6 +158,8 @@ class UserMemoryStore(BaseStore):
             index = position.get(hit.item_id or "")
             if hit.path == record.path and index is not None and index not in ranked:
                 ranked.append(index)
+                if anchors is not None and hit.snippet:
+                    anchors[index] = hit.snippet  # the passage the index matched: excerpts start there
         return ranked
 
     def _tokens(self, record: MemoriesRecord) -> tuple[list[Counter[str]], list[int]]:
