@@ -36,3 +36,10 @@ def test_wheel_contains_templates_and_tokenizer(tmp_path: Path) -> None:
     assert {p.name for p in (ROOT / "templates").glob("*.jinja")} <= templates
     assert "learning_fs/index/data/minilm-tokenizer.json" in names
     assert "learning_fs/cli/__init__.py" in names
+    # The licence ships and is declared as an SPDX expression (PEP 639), matching LICENSE.
+    dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+    metadata = zipfile.ZipFile(wheel).read(f"{dist_info}/METADATA").decode()
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert "License-File: LICENSE" in metadata.splitlines()
+    shipped = zipfile.ZipFile(wheel).read(f"{dist_info}/licenses/LICENSE").decode()
+    assert shipped == (ROOT / "LICENSE").read_text() and "Apache License" in shipped and "Version 2.0" in shipped
