@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from learning_fs.errors import UnsafePathError
 from learning_fs.format.records import USER_NAMESPACE, Record, SessionRecord
-from learning_fs.format.slugs import safe_segment, shard_of, short_hash, slugify
+from learning_fs.format.slugs import legacy_slugify, safe_segment, shard_of, short_hash, slugify
 
 FOLDERS = {"entity": "entities", "learning": "learnings", "decision": "decisions"}
 USERS_FOLDER = "users"
@@ -53,6 +53,22 @@ def record_path(record: Record, disambiguate: bool = False) -> str:
     if record.namespace == USER_NAMESPACE:
         return f"{user_folder(_owner(record))}/{FOLDERS[kind]}/{filename}"
     return f"{FOLDERS[kind]}/{namespace_segment(record.namespace)}/{shard_of(slug)}/{filename}"
+
+
+def legacy_record_path(record: Record) -> str | None:
+    """Where a titled record lived when slugs dropped letters outside Latin (``lstykke.md``), if elsewhere.
+
+    Lookups by name try it after :func:`record_path`, so files written before names were
+    transliterated are still found (and updated in place) rather than duplicated.
+    """
+    if record.kind not in FOLDERS:
+        return None
+    old, new = legacy_slugify(record.slug_source()), slugify(record.slug_source())
+    if old == new:
+        return None
+    if record.namespace == USER_NAMESPACE:
+        return f"{user_folder(_owner(record))}/{FOLDERS[record.kind]}/{old}.md"
+    return f"{FOLDERS[record.kind]}/{namespace_segment(record.namespace)}/{shard_of(old)}/{old}.md"
 
 
 def _owner(record: Record) -> str:

@@ -5,6 +5,12 @@ part of a path goes through :func:`slugify` (for names) or :func:`safe_segment` 
 only ever produce ``[a-z0-9-]`` segments: no ``..``, no separators, no NUL, no reserved device
 names, no unicode look-alikes. :func:`safe_join` is the last line of defence and refuses any
 result outside the repository.
+
+Names in any script stay readable: letters are transliterated to ASCII (``text-unidecode``:
+``Ølstykke`` → ``olstykke``, ``Łódź`` → ``lodz``, ``Москва`` → ``moskva``, ``東京`` →
+``dong-jing``), where stripping accents alone used to drop them (``lstykke``,
+``untitled-<hash>``). Only what has no transliteration at all (emoji, symbols) still falls back to
+a hash.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import hashlib
 import re
 import unicodedata
 from pathlib import Path
+
+from text_unidecode import unidecode
 
 from learning_fs.errors import UnsafePathError
 
@@ -36,14 +44,13 @@ def short_hash(text: str, length: int = 8) -> str:
 def slugify(name: str, fallback: str = "untitled") -> str:
     """Turn a title or name into a readable ASCII slug (``"Café Ünïcode!"`` → ``cafe-unicode``).
 
+    Letters of every script are transliterated (``"Łódź"`` → ``lodz``, ``"東京"`` → ``dong-jing``).
     Lossy on purpose: two names that differ only in case or accents share a slug, which is what
-    people expect for titles. Callers that need distinct inputs to stay distinct (user ids) use
-    :func:`safe_segment` instead.
+    people expect for titles (the layout keeps two such records apart with a hash suffix).
+    Callers that need distinct inputs to stay distinct (user ids) use :func:`safe_segment`.
     """
-    text = unicodedata.normalize("NFKC", str(name)).casefold()
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.encode("ascii", "ignore").decode("ascii")
+    text = unicodedata.normalize("NFKC", str(name))
+    text = unidecode(text).casefold()
     slug = _NON_SLUG.sub("-", text).strip("-")
     if len(slug) > MAX_SLUG_LENGTH:
         slug = slug[:MAX_SLUG_LENGTH].rstrip("-")
@@ -53,6 +60,24 @@ def slugify(name: str, fallback: str = "untitled") -> str:
     if slug in _WINDOWS_RESERVED:
         slug = f"{slug}-x"
     return slug
+
+
+def legacy_slugify(name: str, fallback: str = "untitled") -> str:
+    """The slug of releases before transliteration (accents stripped, other letters dropped).
+
+    Files named that way stay where they are; lookups by name (``ops.find_entity``) also try this
+    slug, so an entity written as ``lstykke.md`` is still found as "Ølstykke".
+    """
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.encode("ascii", "ignore").decode("ascii")
+    slug = _NON_SLUG.sub("-", text).strip("-")
+    if len(slug) > MAX_SLUG_LENGTH:
+        slug = slug[:MAX_SLUG_LENGTH].rstrip("-")
+    if not slug:
+        return f"{fallback}-{short_hash(str(name))}"
+    return f"{slug}-x" if slug in _WINDOWS_RESERVED else slug
 
 
 def safe_segment(identifier: str) -> str:

@@ -14,7 +14,7 @@ import posixpath
 from learning_fs.errors import LearningFSError, RecordNotFoundError
 from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
-from learning_fs.format.layout import record_path
+from learning_fs.format.layout import legacy_record_path, record_path
 from learning_fs.format.records import GLOBAL_NAMESPACE, EntityRecord
 from learning_fs.ops.origin import Origin, save
 from learning_fs.repo import Transaction
@@ -67,20 +67,21 @@ def find_entity(tx: Transaction, name: str, *, namespace: str = GLOBAL_NAMESPACE
     alike lives next to the first with a hash suffix, so only one small folder is ever searched.
     """
     probe = EntityRecord(name=name, namespace=namespace, user=user)
-    canonical = record_path(probe)
-    folder, filename = posixpath.split(canonical)
-    stem = filename.removesuffix(".md")
-    candidates = {canonical}
-    on_disk = tx.repo.root / folder
-    if on_disk.is_dir():
-        candidates.update(f"{folder}/{entry.name}" for entry in on_disk.iterdir()
-                          if entry.name.startswith(stem + "-") and entry.name.endswith(".md"))
-    candidates.update(p for p in tx.changes if posixpath.dirname(p) == folder and
-                      posixpath.basename(p).startswith(stem))
-    for path in sorted(candidates):
-        record = tx.read(path)
-        if isinstance(record, EntityRecord) and _same_name(record, name):
-            return record
+    legacy = legacy_record_path(probe)  # written before names were transliterated (lstykke.md)
+    for canonical in (record_path(probe), *([legacy] if legacy else [])):
+        folder, filename = posixpath.split(canonical)
+        stem = filename.removesuffix(".md")
+        candidates = {canonical}
+        on_disk = tx.repo.root / folder
+        if on_disk.is_dir():
+            candidates.update(f"{folder}/{entry.name}" for entry in on_disk.iterdir()
+                              if entry.name.startswith(stem + "-") and entry.name.endswith(".md"))
+        candidates.update(p for p in tx.changes if posixpath.dirname(p) == folder and
+                          posixpath.basename(p).startswith(stem))
+        for path in sorted(candidates):
+            record = tx.read(path)
+            if isinstance(record, EntityRecord) and _same_name(record, name):
+                return record
     return None
 
 
