@@ -22,8 +22,10 @@ WORKFLOW = ".github/workflows/memory-check.yml"
 def init(state: State, path: Path | None, github: bool) -> None:
     """Create a memory repository at PATH (default: the --repo path).
 
-    Makes a git repository with learning_fs.yaml (settings shared through git) and a .gitignore
-    for derived data. Safe to run again: an existing repository is left as it is.
+    Makes a git repository with learning_fs.yaml (settings shared through git), a .gitignore
+    for derived data and a .gitattributes that has git merge record files as records (with the
+    merge driver defined in .git/config; clones run `learning-fs install-hooks`). Safe to run
+    again: an existing repository is only completed.
 
     \b
     Examples:
@@ -33,18 +35,27 @@ def init(state: State, path: Path | None, github: bool) -> None:
       learning-fs init --github             # with the CI workflow for pull requests
     """
     from learning_fs.repo import MemoryRepo
+    from learning_fs.repo.mergedriver import ATTRIBUTES, ATTRIBUTES_FILE, covers, install
 
     target = path or state.repo_path
     existed = (target / CONFIG_FILE).is_file()
-    repo = MemoryRepo.init(target)
+    attributes = target / ATTRIBUTES_FILE
+    had = attributes.is_file() and covers(attributes.read_text(encoding="utf-8", errors="replace"))
+    repo = MemoryRepo.init(target, files={ATTRIBUTES_FILE: ATTRIBUTES.encode()})
     try:
+        merging = install(repo)
+        if existed and not had and not any(ATTRIBUTES_FILE in line for line in merging):
+            merging.insert(0, f"committed {ATTRIBUTES_FILE}: record files merge with the learning-fs driver")
         added = _add_workflow(repo) if github else False
     finally:
         repo.close()
-    if existed and not added:
+    if existed and not added and not merging:
         click.echo(f"{repo.root} is already a memory repository (nothing changed)")
     elif not existed:
         click.echo(f"Initialised memory repository in {repo.root} (branch {repo.branch})")
+    if existed:
+        for line in merging:
+            click.echo(line)
     if added:
         click.echo(f"Added {WORKFLOW}: pull requests are checked with `learning-fs check`")
 

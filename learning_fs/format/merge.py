@@ -170,7 +170,10 @@ class _Merger:
             item = self.item(heading, item_kind, b.get(key), o.get(key), t.get(key))
             if item is not None:
                 merged[key] = item
-        return [merged[k] for k in _order(list(b), list(o), list(t), merged)]
+        out = [merged[k] for k in _order(list(b), list(o), list(t), merged)]
+        if item_kind == "event" and _dated(ours) and _dated(theirs):
+            out.sort(key=lambda item: item.date or "")  # both sides kept the timeline in date order: so does the merge
+        return out
 
     def item(self, heading: str, item_kind: str, base: Item | None, ours: Item | None,
              theirs: Item | None) -> Item | None:
@@ -214,6 +217,11 @@ class _Merger:
                                   "The changed section is kept above; delete it there if it should go.")
                 merged[key] = kept
         return [merged[k] for k in _order(list(b), list(o), list(t), merged)]
+
+
+def _dated(items: list[Item]) -> bool:
+    dates = [item.date or "" for item in items]
+    return dates == sorted(dates)
 
 
 def _item_key(item: Item) -> str:

@@ -78,8 +78,13 @@ class MemoryRepo:
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
-    def init(cls: type[_Repo], path: str | os.PathLike[str], *, branch: str = "main", **kwargs: Any) -> _Repo:
-        """Create a memory repository (idempotent: an existing one is opened and completed)."""
+    def init(cls: type[_Repo], path: str | os.PathLike[str], *, branch: str = "main",
+             files: dict[str, bytes] | None = None, **kwargs: Any) -> _Repo:
+        """Create a memory repository (idempotent: an existing one is opened and completed).
+
+        ``files``: more files for the first commit, each written only where none exists
+        (``learning-fs init`` adds the ``.gitattributes`` of the record merge driver).
+        """
         root = Path(path)
         root.mkdir(parents=True, exist_ok=True)
         if not (root / ".git").exists():
@@ -90,6 +95,9 @@ class MemoryRepo:
                 tx.write_bytes(CONFIG_FILE, RepoConfig(branch=branch).to_yaml().encode())
             if tx.read_bytes(".gitignore") is None:
                 tx.write_bytes(".gitignore", GITIGNORE.encode())
+            for name, data in (files or {}).items():
+                if tx.read_bytes(name) is None:
+                    tx.write_bytes(name, data)
         repo.config = RepoConfig.load(repo.root)
         return repo
 

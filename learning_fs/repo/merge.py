@@ -3,9 +3,11 @@
 Proposals are branches; approving one brings its commits into the checked-out branch. When the
 branch has not moved since the proposal forked, its tip simply moves forward (``git update-ref``
 with the old value: a compare-and-swap that fails if a person's git moved it meanwhile). When
-it has, a merge commit with both tips as parents records the approval, its tree built by
-libgit2's three-way merge in memory, so a conflict is found before anything is written. Either
-way the repository's usual post-commit path updates the checkout, ``.git/index`` and listeners.
+it has, a merge commit with both tips as parents records the approval, its tree built in memory,
+so a conflict is found before anything is written: record files changed on both sides merge as
+records (:func:`learning_fs.format.merge.merge_records`: two proposals that each add a fact to one
+entity never conflict), every other file with libgit2's three-way merge. Either way the
+repository's usual post-commit path updates the checkout, ``.git/index`` and listeners.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pygit2
 
 from learning_fs.errors import ConflictError, RecordParseError
 from learning_fs.format.layout import kind_from_path
+from learning_fs.format.merge import merge_records
 from learning_fs.format.records import Record
 from learning_fs.repo import history, trees
 from learning_fs.repo.history import CommitInfo
@@ -45,19 +48,53 @@ def advance_locked(repo: MemoryRepo, branch: str, commit: str, expected_tip: str
             _move_ref(repo, ref, theirs.id, tip)
             oid, author, full = theirs.id, theirs.author, theirs.message
         else:
-            index = git.merge_commits(tip, theirs)
-            if index.conflicts is not None:
-                paths = sorted({e.path for c in index.conflicts for e in c if e is not None})
+            tree, paths = merge_trees(git, tip, theirs)
+            if tree is None:
                 raise ConflictError(f"{theirs.short_id} conflicts with {branch} in: " + ", ".join(paths), paths)
             author, committer = repo._signature(None, None)
             full = history.format_message(message or f"Merge {theirs.short_id} into {branch}", body, trailers)
             # create_commit with the ref name is libgit2's compare-and-swap on parents[0].
-            oid = git.create_commit(ref, author, committer, full, index.write_tree(git), [tip.id, theirs.id])
+            oid = git.create_commit(ref, author, committer, full, tree, [tip.id, theirs.id])
         base = tip.tree if tip is not None else None
         changed = trees.changed_paths(git, base, git[oid].peel(pygit2.Commit).tree)
         changes = {p: (git[o].data if o is not None else None) for p, o in changed.items()}  # type: ignore[attr-defined]
         records = {p: _record_or_none(repo, p, d) for p, d in changes.items()}
     return repo._landed(branch, oid, base, changes, records, checked_out, full, author)
+
+
+def merge_trees(git: pygit2.Repository, ours: pygit2.Commit,
+                theirs: pygit2.Commit) -> tuple[pygit2.Oid | None, list[str]]:
+    """The merged tree of two commits, or None and the files that truly conflict.
+
+    Like ``git merge`` with the record merge driver installed: every record file both sides
+    changed since their merge base goes through :func:`merge_records` (a clean result replaces
+    libgit2's verdict, clean or not; a conflicting one is reported, never committed with its
+    conflict section), everything else keeps libgit2's textual result.
+    """
+    index = git.merge_commits(ours, theirs)
+    found = git.merge_base(ours.id, theirs.id)
+    base = git[found].peel(pygit2.Commit).tree if found is not None else None
+    ours_changed = trees.changed_paths(git, base, ours.tree)
+    theirs_changed = trees.changed_paths(git, base, theirs.tree)
+    conflicted = {e.path for c in index.conflicts for e in c if e is not None} if index.conflicts is not None else set()
+    for path in sorted(set(ours_changed) & set(theirs_changed)):
+        o, t = ours_changed[path], theirs_changed[path]
+        if kind_from_path(path) is None or o is None or t is None or o == t:
+            continue  # not a record, or a deletion (libgit2 decides), or the same change on both sides
+        b = trees.blob_id_at(base, path)
+        result = merge_records(_text(git, b) if b is not None else None, _text(git, o), _text(git, t), path)
+        if not result.clean:
+            conflicted.add(path)
+            continue
+        if path in conflicted:
+            del index.conflicts[path]
+            conflicted.discard(path)
+        index.add(pygit2.IndexEntry(path, git.create_blob(result.text.encode("utf-8")), pygit2.enums.FileMode.BLOB))
+    return (None, sorted(conflicted)) if conflicted else (index.write_tree(git), [])
+
+
+def _text(git: pygit2.Repository, oid: pygit2.Oid) -> str:
+    return git[oid].data.decode("utf-8", errors="replace")  # type: ignore[attr-defined]
 
 
 def _move_ref(repo: MemoryRepo, ref: str, new: pygit2.Oid, old: pygit2.Commit | None) -> None:

@@ -20,6 +20,7 @@ from learning_fs.format.layout import is_private_path, kind_from_path
 from learning_fs.format.records import USER_NAMESPACE, Record, parse_record
 from learning_fs.machine.writer import PROPOSAL_PREFIX, Evidence
 from learning_fs.repo import MemoryRepo
+from learning_fs.repo.merge import merge_trees
 
 REF_PREFIX = f"refs/heads/{PROPOSAL_PREFIX}"
 
@@ -155,11 +156,12 @@ def _load(git: pygit2.Repository, branch: str, target: str) -> Proposal | None:
 
 
 def merge_conflicts(git: pygit2.Repository, ours: pygit2.Commit, theirs: pygit2.Commit) -> list[str]:
-    """Paths a three-way merge of the two commits cannot combine (in memory: nothing is written)."""
-    index = git.merge_commits(ours, theirs)
-    if index.conflicts is None:
-        return []
-    return sorted({entry.path for conflict in index.conflicts for entry in conflict if entry is not None})
+    """Paths a three-way merge of the two commits cannot combine (in memory: nothing is written).
+
+    The same merge ``approve`` makes (:func:`learning_fs.repo.merge.merge_trees`): record files
+    merge as records, so concurrent additions to one file are not reported as conflicts.
+    """
+    return merge_trees(git, ours, theirs)[1]
 
 
 def _describe(git: pygit2.Repository, tree: pygit2.Tree, base: pygit2.Tree,

@@ -422,3 +422,15 @@ def test_the_conflict_form_in_docs_format_md_is_what_the_merge_writes():
 
     assert result.text == example
     assert_valid_with_conflicts(example, MEMORIES)
+
+
+def test_events_both_sides_kept_in_date_order_stay_in_date_order():
+    events = [Item(id="e-1", date="2026-01-01", text="a"), Item(id="e-2", date="2026-03-01", text="c")]
+    base = EntityRecord(id="ent-aaaaaaaaaa", name="Acme Corp", created=T0, events=events)
+    ours = base.model_copy(update={"events": [*base.events, Item(id="e-3", date="2026-04-01", text="d")]})
+    theirs = base.model_copy(update={"events": [base.events[0], Item(id="e-4", date="2026-02-01", text="b"),
+                                                base.events[1], Item(id="e-5", date="2026-05-01", text="e")]})
+
+    result = merged(base, ours, theirs, ENTITY)
+
+    assert [i.text for i in result.events] == ["a", "b", "c", "d", "e"]  # type: ignore[attr-defined]
