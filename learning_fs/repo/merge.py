@@ -94,7 +94,10 @@ def merge_trees(git: pygit2.Repository, ours: pygit2.Commit,
 
 
 def _text(git: pygit2.Repository, oid: pygit2.Oid) -> str:
-    return git[oid].data.decode("utf-8", errors="replace")  # type: ignore[attr-defined]
+    blob = git[oid]
+    assert isinstance(blob, pygit2.Blob)
+    text: str = blob.data.decode("utf-8", errors="replace")
+    return text
 
 
 def _move_ref(repo: MemoryRepo, ref: str, new: pygit2.Oid, old: pygit2.Commit | None) -> None:
