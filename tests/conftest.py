@@ -64,7 +64,8 @@ def fake_llm() -> Iterator[FakeLLM]:
     """A FakeLLM with an empty script; fails the test if the code asked for more than was scripted."""
     fake = FakeLLM()
     yield fake
-    assert not fake.unexpected, f"requests beyond the script: {fake.unexpected}"
+    problems = fake.problems()
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture

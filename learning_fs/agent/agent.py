@@ -235,6 +235,9 @@ class Agent(AgnoAgentMixin):
 
         text = response.content or ""
         console.print(Markdown(text) if (self.markdown if markdown is None else markdown) else text)
+        if response.error:
+            done = ", ".join(f"{r.name} ({'ok' if r.ok else 'refused'})" for r in response.tool_calls)
+            console.print(f"[yellow]The model stopped after its tool calls ({done}): {response.error}[/]")
 
     def _settle(self) -> None:
         """Wait (bounded) for the last turn's learning; say so in the log when it takes too long."""
@@ -295,7 +298,7 @@ class Agent(AgnoAgentMixin):
         response = RunResponse(
             content=loop.final_content, messages=loop.messages, tool_calls=list(loop.tool_results),
             is_paused=loop.paused, user_id=user_id, session_id=session_id, context=context,
-            stop_reason=loop.stop_reason, state=state, run_id=new_id("run"),
+            stop_reason=loop.stop_reason, error=loop.error, state=state, run_id=new_id("run"),
         )
         if loop.paused:
             reasoning = _last_assistant_text(loop.messages)

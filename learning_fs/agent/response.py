@@ -40,6 +40,9 @@ class RunResponse:
     session_id: str | None = None
     context: str = ""
     stop_reason: str = "done"
+    error: str | None = None
+    """Why the model stopped answering after tool calls had run (``stop_reason == "error"``): their
+    results, saves included, stand and are in ``tool_calls``; the run does not raise for them."""
     state: RunState | None = field(default=None, repr=False)
     run_id: str = ""
     turn: list[Message] = field(default_factory=list, repr=False)
@@ -63,6 +66,7 @@ class RunResponse:
             "user_id": self.user_id,
             "session_id": self.session_id,
             "stop_reason": self.stop_reason,
+            "error": self.error,
             "tool_calls": [{"name": r.name, "ok": r.ok, "content": r.content} for r in self.tool_calls],
             "requirements": [{"tool": r.tool_name, "arguments": r.arguments, "store": r.store,
                               "decision": r.decision} for r in self.requirements],

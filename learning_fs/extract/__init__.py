@@ -6,7 +6,7 @@ those tools, with a pause/resume hook for human confirmation. Everything else in
 (stores, the machine, the agent) goes through these names, and tests fake only the HTTP below them.
 """
 
-from learning_fs.extract.client import OpenAIChat
+from learning_fs.extract.client import OpenAIChat, for_kind
 from learning_fs.extract.errors import ModelAPIError, ModelConfigError, ModelError, ModelOutputError
 from learning_fs.extract.loop import (
     LoopResult,
@@ -43,6 +43,7 @@ __all__ = [
     "arun_tool_loop",
     "as_tools",
     "call_tool",
+    "for_kind",
     "resume_tool_loop",
     "run_tool_loop",
     "tool_schema",

@@ -1,8 +1,15 @@
 """``OpenAIChat``: the one object in learning_fs that sends requests to a model.
 
 It is a thin wrapper over the official ``openai`` client, pointed at any OpenAI-compatible endpoint
-(OpenAI, Ollama, vLLM, llama.cpp's server). Thin on purpose: retries, timeouts and HTTP are the
-SDK's job; this class adds only what learning_fs needs on top:
+(OpenAI, Ollama, vLLM, llama.cpp's server). HTTP is the SDK's job; this class adds what
+learning_fs needs on top, and what every popular server accepts (docs/models.md lists the rules):
+
+* every request carries ``max_tokens`` and a timeout for its kind of call (``options.py``), every
+  request with ``tools`` carries ``tool_choice``, and no message has ``"content": null``;
+* a server that refuses ``tool_choice="required"`` (llama-cpp-python answers 500) or ``json_schema``
+  is asked once more the way it understands, and that choice is remembered for the endpoint;
+* retries only for what a retry can fix (connection refused, 429, 502-504), never for a timeout
+  (a long generation that timed out would only time out again, holding the server) or a 500;
 
 * configuration from the environment (``OPENAI_API_KEY``, ``LEARNING_FS_BASE_URL``,
   ``LEARNING_FS_MODEL``) with an error that says how to fix a missing key;
@@ -16,10 +23,13 @@ nothing: a machine that only recalls memories can hold one without needing a key
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -28,7 +38,8 @@ import httpx
 import openai
 
 from learning_fs.extract.errors import ModelAPIError, ModelConfigError, ModelError, ModelOutputError
-from learning_fs.extract.model import ModelResponse, ToolChoice, parse_completion
+from learning_fs.extract.model import ModelResponse, ToolChoice, parse_completion, wire_messages
+from learning_fs.extract.options import CALL_KINDS, CallLimits, resolve_limits
 from learning_fs.extract.structured import (
     Schema,
     json_object_format,
@@ -36,11 +47,30 @@ from learning_fs.extract.structured import (
     parse_json_content,
     rejects_json_schema,
     schema_name_and_dict,
+    strict_schema,
     validate_output,
 )
 from learning_fs.extract.tools import Tool
 
 logger = logging.getLogger(__name__)
+
+TOOL_CHOICE_FALLBACK = {"required": "auto", "auto": "named"}
+"""What to send instead when a server refuses a ``tool_choice``: ``"named"`` forces the first tool."""
+RETRY_STATUS = frozenset({429, 502, 503, 504})
+"""HTTP statuses worth a retry: the server is busy or a proxy lost it. A 500 is a real answer."""
+MAX_BACKOFF = 8.0
+
+
+class _Endpoint:
+    """What an ``OpenAIChat`` and its :meth:`OpenAIChat.for_kind` views share: clients and what the server takes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sync: openai.OpenAI | None = None
+        self.async_: openai.AsyncOpenAI | None = None
+        self.json_style = "json_schema"  # becomes "json_object" once the server has refused json_schema
+        self.tool_choice: dict[str, str] = {}  # requested -> what this server accepted instead
+        self.token_field = "max_tokens"  # "max_completion_tokens" for OpenAI models that refuse max_tokens
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LOCAL_API_KEY = "not-needed"
@@ -56,8 +86,13 @@ class OpenAIChat:
             then ``$OPENAI_BASE_URL``, then OpenAI.
         api_key: Default: ``$OPENAI_API_KEY``. Required only for api.openai.com.
         temperature: Sent with every request; ``None`` leaves it out (some reasoning models reject it).
-        timeout: Seconds per request. Local models on CPU can be slow, hence the generous default.
-        max_retries: Retries the SDK makes on connection errors, 429 and 5xx.
+        timeout: Seconds per request: one number for every kind of call, or ``{"extract": 60, ...}``
+            (kinds: ``chat``, ``extract``, ``judge``, ``probe``). Default: the environment, then
+            ``settings``, then ``options.DEFAULTS``.
+        max_tokens: Completion tokens per request, a number or per kind like ``timeout``.
+        max_retries: Retries on connection errors, 429 and 502-504 (never on timeouts or 500).
+        settings: The ``model:`` section of ``learning_fs.yaml`` (``max_tokens``, ``timeout``).
+        kind: The kind of call this object makes; :meth:`for_kind` gives a view for another kind.
         http_client: An ``httpx.Client`` (or ``httpx2.Client`` with openai 3) for proxies or tests.
         async_http_client: The same for ``acomplete``: an ``httpx.AsyncClient``.
         extra_body: Merged into every request body, for server-specific options
@@ -71,11 +106,14 @@ class OpenAIChat:
         api_key: str | None = None,
         *,
         temperature: float | None = 0.0,
-        timeout: float = 120.0,
+        timeout: float | Mapping[str, float] | None = None,
         max_retries: int = 2,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        max_tokens: int | Mapping[str, int] | None = None,
+        settings: Mapping[str, Any] | None = None,
+        kind: str = "chat",
     ) -> None:
         self.id = id or os.environ.get("LEARNING_FS_MODEL") or None
         self.base_url = (
@@ -83,18 +121,32 @@ class OpenAIChat:
         ).rstrip("/")
         self._api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
         self.temperature = temperature
-        self.timeout = timeout
+        self.limits: dict[str, CallLimits] = resolve_limits(max_tokens, timeout, settings)
         self.max_retries = max_retries
         self.extra_body = dict(extra_body or {})
         self._http_client = http_client
         self._async_http_client = async_http_client
-        self._sync: openai.OpenAI | None = None
-        self._async: openai.AsyncOpenAI | None = None
-        self._lock = threading.Lock()
-        self._json_style = "json_schema"  # becomes "json_object" once a server has refused json_schema
+        self._endpoint = _Endpoint()
+        self.kind = _check_kind(kind)
 
     def __repr__(self) -> str:
         return f"OpenAIChat(id={self.id!r}, base_url={self.base_url!r})"
+
+    def for_kind(self, kind: str) -> OpenAIChat:
+        """A view of this model for another kind of call: its own limits, the same clients and endpoint memory."""
+        view = copy.copy(self)
+        view.kind = _check_kind(kind)
+        return view
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a request of this object's kind may take."""
+        return self.limits[self.kind].timeout
+
+    @property
+    def max_tokens(self) -> int:
+        """Completion tokens a request of this object's kind may generate."""
+        return self.limits[self.kind].max_tokens
 
     @property
     def needs_key(self) -> bool:
@@ -117,14 +169,21 @@ class OpenAIChat:
         """
         body = self._body(messages, tools, tool_choice, response_format)
         client = self._sync_client()
-        try:
-            completion = client.chat.completions.create(**body)
-        except Exception as exc:
-            error = _translate(exc, self)
-            if error is None:
-                raise
-            raise error from exc
-        return _to_response(completion)
+        attempt = 0
+        while True:
+            try:
+                completion = client.chat.completions.create(**body, timeout=self.timeout)
+            except Exception as exc:
+                error = _translate(exc, self)
+                if error is None:
+                    raise
+                attempt += 1
+                body, delay = self._after_error(body, error, attempt)
+                if body is None:
+                    raise error from exc
+                time.sleep(delay)
+                continue
+            return _to_response(completion)
 
     async def acomplete(
         self,
@@ -136,14 +195,63 @@ class OpenAIChat:
         """Async twin of ``complete`` (uses ``openai.AsyncOpenAI``)."""
         body = self._body(messages, tools, tool_choice, response_format)
         client = self._async_client()
-        try:
-            completion = await client.chat.completions.create(**body)
-        except Exception as exc:
-            error = _translate(exc, self)
-            if error is None:
-                raise
-            raise error from exc
-        return _to_response(completion)
+        attempt = 0
+        while True:
+            try:
+                completion = await client.chat.completions.create(**body, timeout=self.timeout)
+            except Exception as exc:
+                error = _translate(exc, self)
+                if error is None:
+                    raise
+                attempt += 1
+                body, delay = self._after_error(body, error, attempt)
+                if body is None:
+                    raise error from exc
+                await asyncio.sleep(delay)
+                continue
+            return _to_response(completion)
+
+    def _after_error(self, body: dict[str, Any], error: ModelAPIError | ModelOutputError,
+                     attempt: int) -> tuple[dict[str, Any] | None, float]:
+        """The request to send next after ``error`` (and how long to wait first), or ``None`` to give up.
+
+        A refused ``tool_choice`` or ``max_tokens`` is sent once more the way the server takes it
+        (and remembered); a busy server or a refused connection is retried ``max_retries`` times
+        with backoff; everything else, timeouts and 500s included, is not sent again.
+        """
+        if not isinstance(error, ModelAPIError) or attempt > self.max_retries + 3:
+            return None, 0.0
+        fallback = self._tool_choice_fallback(body, error)
+        if fallback is not None:
+            return fallback, 0.0
+        if "max_tokens" in body and _names(error, "max_completion_tokens"):
+            logger.info("%s takes max_completion_tokens instead of max_tokens; using it from now on", self.base_url)
+            self._endpoint.token_field = "max_completion_tokens"
+            fixed = dict(body)
+            fixed["max_completion_tokens"] = fixed.pop("max_tokens")
+            return fixed, 0.0
+        if error.transient and attempt <= self.max_retries:  # every attempt so far counts, fallbacks too
+            return body, min(MAX_BACKOFF, error.retry_after or 0.5 * 2 ** (attempt - 1))
+        return None, 0.0
+
+    def _tool_choice_fallback(self, body: dict[str, Any], error: ModelAPIError) -> dict[str, Any] | None:
+        sent = body.get("tool_choice")
+        requested = sent if isinstance(sent, str) else "named" if isinstance(sent, Mapping) else None
+        if requested not in TOOL_CHOICE_FALLBACK or error.status_code not in (400, 422, 500):
+            return None
+        if error.status_code == 500 and not _names(error, "tool_choice") and not (
+                requested == "required" and not _server_message(error).strip()):
+            return None  # a 500 that names nothing is the server failing (llama-cpp-python's "required": empty)
+        instead = TOOL_CHOICE_FALLBACK[requested]
+        logger.info("%s refused tool_choice=%r (HTTP %s); using %r from now on", self.base_url, requested,
+                    error.status_code, instead)
+        for key, value in list(self._endpoint.tool_choice.items()):
+            if value == requested:
+                self._endpoint.tool_choice[key] = instead
+        self._endpoint.tool_choice[requested] = instead
+        fixed = dict(body)
+        fixed["tool_choice"] = _tool_choice_value(instead, body.get("tools") or [])
+        return fixed
 
     # -- structured output --------------------------------------------------------------------
 
@@ -155,9 +263,13 @@ class OpenAIChat:
         Tries ``response_format={"type": "json_schema", ...}`` first and, if the server refuses it,
         ``{"type": "json_object", "schema": ...}``; the fallback is remembered for later calls.
         With a pydantic model, the result is the validated model dumped to a dict (defaults filled).
-        OpenAI's ``strict`` mode needs every property required and ``additionalProperties: false``.
+        With ``strict=True`` the schema sent is strict-shaped (``strict_schema``: every property
+        required, optional ones nullable, ``additionalProperties: false``), as OpenAI's strict mode
+        requires; the answer is validated with ``jsonschema`` against exactly the schema sent.
         """
         name, schema_dict = schema_name_and_dict(schema)
+        if strict:
+            schema_dict = strict_schema(schema_dict)
         for response_format in self._json_formats(name, schema_dict, strict):
             try:
                 response = self.complete(messages, response_format=response_format)
@@ -165,7 +277,7 @@ class OpenAIChat:
                 if not self._fall_back(response_format, exc):
                     raise
                 continue
-            return _validated_json(response, schema)
+            return _validated_json(response, schema, schema_dict)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def acomplete_json(
@@ -173,6 +285,8 @@ class OpenAIChat:
     ) -> dict[str, Any]:
         """Async twin of ``complete_json``."""
         name, schema_dict = schema_name_and_dict(schema)
+        if strict:
+            schema_dict = strict_schema(schema_dict)
         for response_format in self._json_formats(name, schema_dict, strict):
             try:
                 response = await self.acomplete(messages, response_format=response_format)
@@ -180,34 +294,35 @@ class OpenAIChat:
                 if not self._fall_back(response_format, exc):
                     raise
                 continue
-            return _validated_json(response, schema)
+            return _validated_json(response, schema, schema_dict)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _json_formats(self, name: str, schema: dict[str, Any], strict: bool) -> list[dict[str, Any]]:
-        if self._json_style == "json_object":
+        if self._endpoint.json_style == "json_object":
             return [json_object_format(schema)]
         return [json_schema_format(name, schema, strict), json_object_format(schema)]
 
     def _fall_back(self, response_format: Mapping[str, Any], error: ModelAPIError) -> bool:
         if response_format.get("type") != "json_schema" or not rejects_json_schema(error):
             return False
-        logger.info("%s refused response_format json_schema (%s); retrying with json_object", self.base_url, error)
-        self._json_style = "json_object"
+        logger.info("%s refused response_format json_schema (HTTP %s); using json_object from now on",
+                    self.base_url, error.status_code)
+        self._endpoint.json_style = "json_object"
         return True
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the sync SDK client (and the ``http_client`` it was given)."""
-        if self._sync is not None:
-            self._sync.close()
-            self._sync = None
+        if self._endpoint.sync is not None:
+            self._endpoint.sync.close()
+            self._endpoint.sync = None
 
     async def aclose(self) -> None:
         """Close the async SDK client (and the ``async_http_client`` it was given)."""
-        if self._async is not None:
-            await self._async.close()
-            self._async = None
+        if self._endpoint.async_ is not None:
+            await self._endpoint.async_.close()
+            self._endpoint.async_ = None
 
     def __enter__(self) -> OpenAIChat:
         return self
@@ -229,18 +344,25 @@ class OpenAIChat:
                 "No model id: pass one, e.g. OpenAIChat('gpt-4.1-mini'), or set LEARNING_FS_MODEL "
                 "(for Ollama, the name shown by `ollama list`)."
             )
-        body: dict[str, Any] = {"model": self.id, "messages": [dict(message) for message in messages]}
+        body: dict[str, Any] = {"model": self.id, "messages": wire_messages(messages)}
+        body[self._endpoint.token_field] = self.max_tokens
         if self.temperature is not None:
             body["temperature"] = self.temperature
         if tools:
             body["tools"] = [_tool_schema(tool) for tool in tools]
-            if tool_choice is not None:
-                body["tool_choice"] = tool_choice
+            body["tool_choice"] = self._tool_choice(tool_choice, body["tools"])
         if response_format is not None:
             body["response_format"] = dict(response_format)
         if self.extra_body:
             body["extra_body"] = dict(self.extra_body)
         return body
+
+    def _tool_choice(self, requested: ToolChoice | None, tools: list[dict[str, Any]]) -> Any:
+        """``requested`` (default ``"auto"``), or what this endpoint accepted instead when it refused it."""
+        if isinstance(requested, Mapping):
+            return dict(requested)
+        choice = self._endpoint.tool_choice.get(requested or "auto", requested or "auto")
+        return _tool_choice_value(choice, tools)
 
     def _key(self) -> str:
         if self._api_key:
@@ -255,20 +377,55 @@ class OpenAIChat:
 
     def _client_options(self) -> dict[str, Any]:
         """What the sync and async SDK clients share (one place, so the twins cannot drift)."""
-        return {"api_key": self._key(), "base_url": self.base_url, "timeout": self.timeout,
-                "max_retries": self.max_retries}
+        # max_retries=0: the SDK would retry timeouts and 500s; _after_error retries only what can succeed
+        return {"api_key": self._key(), "base_url": self.base_url, "timeout": self.limits["chat"].timeout,
+                "max_retries": 0}
 
     def _sync_client(self) -> openai.OpenAI:
-        with self._lock:
-            if self._sync is None:
-                self._sync = openai.OpenAI(http_client=self._http_client, **self._client_options())  # type: ignore[arg-type]
-            return self._sync
+        endpoint = self._endpoint
+        with endpoint.lock:
+            if endpoint.sync is None:
+                endpoint.sync = openai.OpenAI(http_client=self._http_client, **self._client_options())  # type: ignore[arg-type]
+            return endpoint.sync
 
     def _async_client(self) -> openai.AsyncOpenAI:
-        with self._lock:
-            if self._async is None:
-                self._async = openai.AsyncOpenAI(http_client=self._async_http_client, **self._client_options())  # type: ignore[arg-type]
-            return self._async
+        endpoint = self._endpoint
+        with endpoint.lock:
+            if endpoint.async_ is None:
+                endpoint.async_ = openai.AsyncOpenAI(  # type: ignore[arg-type]
+                    http_client=self._async_http_client, **self._client_options())
+            return endpoint.async_
+
+
+def for_kind(model: Any, kind: str) -> Any:
+    """``model`` set up for ``kind`` of call (``OpenAIChat.for_kind``); any other ``ChatModel`` unchanged."""
+    view = getattr(model, "for_kind", None)
+    return view(kind) if callable(view) else model
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in CALL_KINDS:
+        raise ValueError(f"unknown call kind {kind!r}; known: {', '.join(CALL_KINDS)}")
+    return kind
+
+
+def _tool_choice_value(choice: str, tools: Sequence[Mapping[str, Any]]) -> Any:
+    if choice != "named":
+        return choice
+    names = [str((tool.get("function") or {}).get("name")) for tool in tools if isinstance(tool, Mapping)]
+    return {"type": "function", "function": {"name": names[0]}} if names else "auto"
+
+
+def _server_message(error: ModelAPIError) -> str:
+    body = error.body
+    if isinstance(body, Mapping):
+        inner = body.get("error", body)
+        return str(inner.get("message", "") if isinstance(inner, Mapping) else inner)
+    return str(body or "")
+
+
+def _names(error: ModelAPIError, word: str) -> bool:
+    return word in f"{error} {json.dumps(error.body, default=str)}"
 
 
 def _tool_schema(tool: Mapping[str, Any] | Tool | Callable[..., Any]) -> dict[str, Any]:
@@ -284,30 +441,49 @@ def _to_response(completion: Any) -> ModelResponse:
     return parse_completion(data)
 
 
-def _validated_json(response: ModelResponse, schema: Schema) -> dict[str, Any]:
+def _validated_json(response: ModelResponse, schema: Schema, sent: Mapping[str, Any]) -> dict[str, Any]:
     if response.finish_reason == "length":
         raise ModelOutputError("the model's JSON was cut off (finish_reason=length)", response.content)
-    return validate_output(parse_json_content(response.content), schema, response.content)
+    return validate_output(parse_json_content(response.content), schema, response.content, sent=sent)
 
 
 def _translate(exc: Exception, model: OpenAIChat) -> ModelError | None:
     """Map SDK and decoding errors onto ``ModelAPIError``/``ModelOutputError``; ``None`` leaves bugs alone."""
     if isinstance(exc, openai.APIStatusError):
         body = exc.body
-        message = f"{model.base_url} answered HTTP {exc.status_code}: {exc.message}"
+        message = f"{model.base_url} answered HTTP {exc.status_code}: {_short(exc.message)}"
         if exc.status_code == 401:
             message += " (check OPENAI_API_KEY)" if model.needs_key else " (check the server's API key)"
         if exc.status_code == 404:
             message += f" (is {model.id!r} a model this server serves?)"
-        logger.warning("%s", message)
-        return ModelAPIError(message, exc.status_code, body)
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        logger.debug("%s", message)  # the caller decides what is worth a warning (fallbacks are not)
+        return ModelAPIError(message, exc.status_code, body, transient=exc.status_code in RETRY_STATUS,
+                             retry_after=_retry_after(exc.response))
+    if isinstance(exc, openai.APITimeoutError):
+        message = f"{model.base_url} did not answer within {model.timeout:g} s ({model.kind} call); not retried"
+        logger.debug("%s", message)
+        return ModelAPIError(message, timed_out=True)
+    if isinstance(exc, openai.APIConnectionError):
         message = f"could not reach {model.base_url}: {exc}"
-        logger.warning("%s", message)
-        return ModelAPIError(message)
+        logger.debug("%s", message)
+        return ModelAPIError(message, transient=True)
     if isinstance(exc, json.JSONDecodeError):  # a 200 whose body is truncated or not JSON
-        logger.warning("%s sent a response body that is not JSON: %s", model.base_url, exc)
+        logger.debug("%s sent a response body that is not JSON: %s", model.base_url, exc)
         return ModelOutputError(f"the response body is not valid JSON ({exc.msg})", exc.doc[:500])
     if isinstance(exc, openai.APIResponseValidationError):
         return ModelOutputError(f"the response does not have the expected shape: {exc}")
     return None
+
+
+def _short(text: str, limit: int = 300) -> str:
+    """One line of a server's error message: llama.cpp's can be a whole traceback."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _retry_after(response: httpx.Response | None) -> float | None:
+    value = response.headers.get("retry-after") if response is not None else None
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

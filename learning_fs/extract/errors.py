@@ -28,11 +28,17 @@ class ModelAPIError(ModelError):
 
     ``status_code`` is ``None`` for connection errors and timeouts; ``body`` holds the parsed error
     body when the server sent one (useful to tell "json_schema unsupported" from other 400s).
+    ``transient``: a retry may succeed (connection refused, 429, 502-504); ``timed_out``: the
+    request ran out of time (never retried: a long generation would hold the server again).
     """
 
-    def __init__(self, message: str, status_code: int | None = None, body: object = None) -> None:
+    def __init__(self, message: str, status_code: int | None = None, body: object = None, *,
+                 transient: bool = False, timed_out: bool = False, retry_after: float | None = None) -> None:
         self.status_code = status_code
         self.body = body
+        self.transient = transient
+        self.timed_out = timed_out
+        self.retry_after = retry_after
         super().__init__(message)
 
 

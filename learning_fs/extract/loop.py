@@ -3,7 +3,12 @@
 Ask the model, run the tool calls it makes, send the results back, repeat until it answers in
 text or ``max_steps`` model calls have been made. Bad tool calls do not stop the loop: they come
 back to the model as error messages (see ``tools.call_tool``). Model errors (HTTP, garbage) do stop
-it, as ``ModelError``, because there is nothing sensible to send back.
+it, as ``ModelError``, because there is nothing sensible to send back — unless a tool call has
+already run: then the loop returns what happened (``stop_reason == "error"``, ``error`` says why),
+so a save that was made is never reported as a failure of the whole run.
+
+``tool_choice`` applies to the first model call (``"required"``: extraction must call a tool);
+later calls send ``"auto"`` so the model can finish in text.
 
 Human in the loop: ``on_tool_call(call)`` is asked before each call runs and may answer
 ``"run"`` (or ``None``), ``"reject"`` (answer the model with a refusal, run nothing) or ``"pause"``.
@@ -23,14 +28,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from learning_fs.extract.model import ChatModel, Message, ToolCall
+from learning_fs.extract.errors import ModelError
+from learning_fs.extract.model import ChatModel, Message, ToolCall, ToolChoice
 from learning_fs.extract.tools import Tool, ToolResult, ToolsLike, acall_tool, as_tools, call_tool
 
 logger = logging.getLogger(__name__)
 
 ToolDecision = Literal["run", "pause", "reject"]
 OnToolCall = Callable[[ToolCall], "ToolDecision | Awaitable[ToolDecision | None] | None"]
-StopReason = Literal["done", "paused", "max_steps"]
+StopReason = Literal["done", "paused", "max_steps", "error"]
 
 
 @dataclass
@@ -72,6 +78,8 @@ class LoopResult:
     pending: list[PendingCall] = field(default_factory=list)
     stop_reason: StopReason = "done"
     steps: int = 0
+    error: str | None = None
+    """Why the model failed after tool calls had run (``stop_reason == "error"``)."""
 
     @property
     def paused(self) -> bool:
@@ -84,9 +92,11 @@ def run_tool_loop(
     tools: ToolsLike,
     max_steps: int = 8,
     on_tool_call: OnToolCall | None = None,
+    tool_choice: ToolChoice | None = None,
 ) -> LoopResult:
     """Run the loop from ``messages`` (never mutated) with ``tools`` ({name: function} or a list)."""
-    return _run(model, [dict(message) for message in messages], as_tools(tools), [], max_steps, on_tool_call)
+    return _run(model, [dict(message) for message in messages], as_tools(tools), [], max_steps, on_tool_call,
+                tool_choice)
 
 
 def resume_tool_loop(
@@ -117,9 +127,11 @@ async def arun_tool_loop(
     tools: ToolsLike,
     max_steps: int = 8,
     on_tool_call: OnToolCall | None = None,
+    tool_choice: ToolChoice | None = None,
 ) -> LoopResult:
     """Async twin of ``run_tool_loop``: awaits the model, async tools and an async ``on_tool_call``."""
-    return await _arun(model, [dict(message) for message in messages], as_tools(tools), [], max_steps, on_tool_call)
+    return await _arun(model, [dict(message) for message in messages], as_tools(tools), [], max_steps,
+                       on_tool_call, tool_choice)
 
 
 async def aresume_tool_loop(
@@ -148,10 +160,16 @@ def _run(
     results: list[ToolResult],
     max_steps: int,
     on_tool_call: OnToolCall | None,
+    tool_choice: ToolChoice | None = None,
 ) -> LoopResult:
     schemas = [tool.schema() for tool in tools.values()] or None
     for step in range(1, max_steps + 1):
-        response = model.complete(transcript, tools=schemas)
+        try:
+            response = model.complete(transcript, tools=schemas, tool_choice=_choice(schemas, tool_choice, step))
+        except ModelError as exc:
+            if not results:
+                raise
+            return _failed(transcript, results, step, exc)
         transcript.append(response.to_message())
         if not response.tool_calls:
             return LoopResult(transcript, response.content, results, [], "done", step)
@@ -176,10 +194,17 @@ async def _arun(
     results: list[ToolResult],
     max_steps: int,
     on_tool_call: OnToolCall | None,
+    tool_choice: ToolChoice | None = None,
 ) -> LoopResult:
     schemas = [tool.schema() for tool in tools.values()] or None
     for step in range(1, max_steps + 1):
-        response = await model.acomplete(transcript, tools=schemas)
+        try:
+            response = await model.acomplete(transcript, tools=schemas,
+                                             tool_choice=_choice(schemas, tool_choice, step))
+        except ModelError as exc:
+            if not results:
+                raise
+            return _failed(transcript, results, step, exc)
         transcript.append(response.to_message())
         if not response.tool_calls:
             return LoopResult(transcript, response.content, results, [], "done", step)
@@ -196,6 +221,18 @@ async def _arun(
             logger.info("tool loop paused on %s", ", ".join(p.name for p in pending))
             return LoopResult(transcript, None, results, pending, "paused", step)
     return _out_of_steps(transcript, results, max_steps)
+
+
+def _choice(schemas: list[dict[str, Any]] | None, requested: ToolChoice | None, step: int) -> ToolChoice | None:
+    """``tool_choice`` for this step: none without tools, the requested one first, then ``"auto"``."""
+    if not schemas:
+        return None
+    return (requested or "auto") if step == 1 else "auto"
+
+
+def _failed(transcript: list[Message], results: list[ToolResult], step: int, exc: ModelError) -> LoopResult:
+    logger.warning("the model failed after %d tool call(s) had run; keeping their results: %s", len(results), exc)
+    return LoopResult(transcript, None, results, [], "error", step, str(exc))
 
 
 def _check_decision(decision: object, call: ToolCall) -> ToolDecision:

@@ -93,8 +93,12 @@ class ModelResponse:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_message(self) -> Message:
-        """The assistant message to append to the transcript before sending tool results back."""
-        message: Message = {"role": "assistant", "content": self.content}
+        """The assistant message to append to the transcript before sending tool results back.
+
+        ``content`` is ``""`` rather than ``None`` when the model only called tools: llama.cpp's
+        server answers HTTP 500 to ``"content": null`` (see ``wire_messages``).
+        """
+        message: Message = {"role": "assistant", "content": self.content or ""}
         if self.tool_calls:
             message["tool_calls"] = [call.to_openai() for call in self.tool_calls]
         return message
@@ -119,6 +123,26 @@ class ChatModel(Protocol):
         tool_choice: ToolChoice | None = None,
         response_format: Mapping[str, Any] | None = None,
     ) -> ModelResponse: ...
+
+
+def wire_messages(messages: Sequence[Mapping[str, Any]]) -> list[Message]:
+    """Copies of ``messages`` every server accepts: no ``"content": null``, tool results as text.
+
+    Transcripts from elsewhere (saved sessions, other frameworks) may hold an assistant turn with
+    ``content: None`` (the OpenAI SDK's own shape for a tool-call turn); OpenAI takes it, llama.cpp's
+    server answers 500. ``""`` means the same to every server. A tool result that is not a string
+    is sent as JSON.
+    """
+    wired: list[Message] = []
+    for message in messages:
+        copy = dict(message)
+        role = copy.get("role")
+        if copy.get("content") is None and role in ("assistant", "tool", "user", "system"):
+            copy["content"] = ""
+        elif role == "tool" and not isinstance(copy["content"], str):
+            copy["content"] = json.dumps(copy["content"], default=str, ensure_ascii=False)
+        wired.append(copy)
+    return wired
 
 
 def parse_completion(data: object) -> ModelResponse:

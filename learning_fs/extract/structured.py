@@ -4,19 +4,21 @@ Two request styles exist in the wild. OpenAI, vLLM, Ollama and recent llama.cpp 
 ``{"type": "json_schema", "json_schema": {"name", "schema"}}``; llama-cpp-python's server rejects it
 and wants ``{"type": "json_object", "schema": {...}}`` (it turns the schema into a grammar). The
 client tries the first and falls back to the second when the server rejects the request
-(``rejects_json_schema``). Either way the answer is validated here, because some servers accept a
-schema and silently ignore it.
+(``rejects_json_schema``). Either way the answer is validated here with ``jsonschema`` against the
+very schema that was sent, because some servers accept a schema and silently ignore it.
 
 Validation is all-or-nothing: the caller gets a dict that passed, or a ``ModelOutputError``.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+import jsonschema
 import pydantic
 
 from learning_fs.extract.errors import ModelAPIError, ModelOutputError
@@ -78,103 +80,105 @@ def parse_json_content(content: str | None) -> dict[str, Any]:
     return data
 
 
-def validate_output(data: dict[str, Any], schema: Schema, content: str | None = None) -> dict[str, Any]:
-    """Check ``data`` against ``schema``; return it (pydantic: the validated model dumped) or raise."""
+def validate_output(data: dict[str, Any], schema: Schema, content: str | None = None, *,
+                    sent: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Check ``data`` against the schema that was sent; return it (pydantic: the validated model dumped) or raise.
+
+    ``sent`` is the JSON Schema exactly as the request carried it (strict-shaped or not); the
+    answer is validated against it with ``jsonschema``, every keyword included (``minLength``,
+    ``maximum``, ``pattern``, ``maxItems``, ``uniqueItems`` …), so the server cannot get away with
+    ignoring part of the schema. A pydantic model is then applied on top (its validators, its
+    defaults); the ``null`` a strict-shaped schema asks for in place of a left-out optional
+    property is dropped first, so the model's default applies.
+    """
+    shape = dict(sent) if sent is not None else schema_name_and_dict(schema)[1]
+    errors = check_json_schema(data, shape)
+    if errors:
+        raise ModelOutputError("the model's JSON does not match the schema: " + "; ".join(errors[:10]), content)
     if isinstance(schema, type) and issubclass(schema, pydantic.BaseModel):
+        original = schema.model_json_schema()
+        required = set(original.get("required", []))
+        data = {key: value for key, value in data.items() if value is not None or key in required}
         try:
             return schema.model_validate(data).model_dump()
         except pydantic.ValidationError as exc:
             raise ModelOutputError(f"the model's JSON does not match {schema.__name__}: {exc}", content) from exc
-    errors = check_json_schema(data, schema)
-    if errors:
-        raise ModelOutputError("the model's JSON does not match the schema: " + "; ".join(errors[:10]), content)
     return data
 
 
 def check_json_schema(value: Any, schema: Mapping[str, Any]) -> list[str]:
-    """Validate ``value`` against the common subset of JSON Schema; return the problems found.
+    """Validate ``value`` against ``schema`` with ``jsonschema`` (the draft the schema names, else 2020-12).
 
-    Supported: ``type``, ``enum``, ``const``, ``properties``, ``required``, ``additionalProperties``,
-    ``items``, ``anyOf``/``oneOf``/``allOf`` and local ``$ref`` (``#/$defs/...``). Other keywords are
-    ignored, which errs on the side of accepting; pass a pydantic model for full validation.
+    Returns the problems found, each as ``$.path: message``; an empty list means it passed. A schema
+    that is itself invalid is reported as a problem rather than raised: it came from a caller's
+    dict and the answer cannot be trusted against it.
     """
-    errors: list[str] = []
-    _check(value, schema, schema, "$", errors)
-    return errors
+    validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        validator_class.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        return [f"the schema itself is invalid: {exc.message}"]
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    problems = []
+    for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
+        path = "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
+        problems.append(f"{path}: {error.message}")
+    return problems
 
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-}
+def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema in the shape OpenAI's ``strict: true`` requires, meaning the same thing.
+
+    Every object gets ``additionalProperties: false`` and lists all its properties as required; a
+    property that was optional becomes nullable instead (``anyOf: [..., {"type": "null"}]``), so
+    "left out" is spelled ``null``. Defaults are dropped (strict mode refuses them), ``$defs`` are
+    converted too. The input is not changed.
+    """
+    return _strict(copy.deepcopy(dict(schema)))
 
 
-def _check(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], path: str, errors: list[str]) -> None:
-    if "$ref" in schema:
-        schema = _resolve(schema["$ref"], root)
-    for key in ("anyOf", "oneOf"):
-        if key in schema:
-            if not any(not _errors_at(value, sub, root) for sub in schema[key]):
-                errors.append(f"{path}: matches none of the allowed shapes")
-            return
-    for sub in schema.get("allOf", []):
-        _check(value, sub, root, path, errors)
-    expected = schema.get("type")
-    if expected is not None:
-        names = [expected] if isinstance(expected, str) else list(expected)
-        if not any(_is_type(value, name) for name in names):
-            errors.append(f"{path}: expected {'/'.join(names)}, got {type(value).__name__}")
-            return
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{path}: {value!r} is not one of {schema['enum']!r}")
-    if "const" in schema and value != schema["const"]:
-        errors.append(f"{path}: expected {schema['const']!r}")
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        for name in schema.get("required", []):
-            if name not in value:
-                errors.append(f"{path}: missing required property {name!r}")
-        extra = schema.get("additionalProperties", True)
-        for name, item in value.items():
-            if name in properties:
-                _check(item, properties[name], root, f"{path}.{name}", errors)
-            elif extra is False:
-                errors.append(f"{path}: unexpected property {name!r}")
-            elif isinstance(extra, Mapping):
-                _check(item, extra, root, f"{path}.{name}", errors)
-    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
-        for index, item in enumerate(value):
-            _check(item, schema["items"], root, f"{path}[{index}]", errors)
+def _strict(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node.pop("default", None)
+    for key in ("$defs", "definitions", "properties", "patternProperties"):
+        if isinstance(node.get(key), dict):
+            node[key] = {name: _strict(sub) for name, sub in node[key].items()}
+    for key in ("items", "additionalItems", "not", "if", "then", "else", "contains"):
+        if isinstance(node.get(key), dict):
+            node[key] = _strict(node[key])
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        if isinstance(node.get(key), list):
+            node[key] = [_strict(sub) for sub in node[key]]
+    if node.get("type") == "object" or "properties" in node:
+        properties = node.setdefault("properties", {})
+        required = set(node.get("required", []))
+        for name in properties:
+            if name not in required:
+                properties[name] = _nullable(properties[name])
+        node["required"] = list(properties)
+        node["additionalProperties"] = False
+    return node
 
 
-def _errors_at(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[str]:
-    errors: list[str] = []
-    _check(value, schema, root, "$", errors)
-    return errors
-
-
-def _is_type(value: Any, name: str) -> bool:
-    if name in ("integer", "number") and isinstance(value, bool):
-        return False  # JSON has no bool-as-int; Python does
-    if name == "number" and isinstance(value, float):
-        return True
-    if name == "integer" and isinstance(value, float):
-        return value.is_integer()
-    return isinstance(value, _TYPES.get(name, (object,)))
-
-
-def _resolve(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
-    node: Any = root
-    if not ref.startswith("#/"):
-        return {}  # remote refs are not fetched; accept rather than guess
-    for part in ref[2:].split("/"):
-        node = node.get(part, {}) if isinstance(node, Mapping) else {}
-    return node if isinstance(node, Mapping) else {}
+def _nullable(schema: Any) -> dict[str, Any]:
+    if not isinstance(schema, dict):
+        return {"anyOf": [schema, {"type": "null"}]}
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return schema
+    if any(isinstance(sub, dict) and sub.get("type") == "null" for sub in schema.get("anyOf", [])):
+        return schema
+    if isinstance(kind, str) and set(schema) <= {"type", "description"}:
+        return {**schema, "type": [kind, "null"]}
+    description = schema.get("description")
+    inner = {key: value for key, value in schema.items() if key != "description"}
+    result: dict[str, Any] = {"anyOf": [inner, {"type": "null"}]}
+    if description:
+        result["description"] = description
+    return result
 
 
 def _clean_name(name: str) -> str:

@@ -34,6 +34,8 @@ from learning_fs.extract.model import Message, ToolCall
 
 logger = logging.getLogger(__name__)
 
+ERROR_PREFIX = "Error:"
+"""A tool's text answer starting with this is a refusal: ``ToolResult.ok`` is False."""
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _SECTION = re.compile(r"^(Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments)\s*:\s*$")
 _OTHER_SECTION = re.compile(
@@ -334,6 +336,11 @@ def _raised(call: ToolCall, exc: Exception) -> ToolResult:
 
 
 def _success(call: ToolCall, value: Any) -> ToolResult:
+    if isinstance(value, str) and value.lstrip().startswith(ERROR_PREFIX):
+        # A tool that refuses by answering "Error: …" (store tools do) did not succeed: never report it as ok.
+        error = value.lstrip()[len(ERROR_PREFIX):].strip()
+        logger.info("tool call %s (%s) refused: %s", call.name, call.id, error)
+        return ToolResult(call.id, call.name, False, value, value=value, error=error)
     logger.debug("tool call %s (%s) succeeded", call.name, call.id)
     return ToolResult(call.id, call.name, True, _content(value), value=value)
 

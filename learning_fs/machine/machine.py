@@ -43,6 +43,7 @@ from learning_fs.machine.privacy import scrub_private
 from learning_fs.machine.tools import bind_tool, is_read_only, tool_store
 from learning_fs.machine.writer import BufferedWriter, RecordWriter
 from learning_fs.repo import MemoryRepo
+from learning_fs.stores.outcome import StoreOutcome
 from learning_fs.stores.protocol import StoreConfig, accepts_keyword, call_with_context
 
 if TYPE_CHECKING:
@@ -158,6 +159,9 @@ class LearningMachine(AgnoMachineMixin):
         self.background = background
         self._worker: BackgroundWorker | None = None
         self._warned_no_model = False
+        self.last_turn: dict[str, StoreOutcome] = {}
+        """What each extracting store did with the latest turn (``str(outcome)``: "saved 1 (…)",
+        "nothing to save: …", "failed: …"); filled as the background work finishes (``wait()``)."""
         given = {
             "user_profile": user_profile, "user_memory": user_memory, "session_context": session_context,
             "entity_memory": entity_memory, "learned_knowledge": learned_knowledge, "decision_log": decision_log,
@@ -508,7 +512,8 @@ class LearningMachine(AgnoMachineMixin):
         message = message if message is not None else last_user_message(turn)
         ctx = self._context(user_id, session_id, message, extra)
         self._warn_without_model()
-        tasks = [self._aextract(slot, turn, ctx) for slot in self._slots if slot.extracts]
+        self.last_turn = report = {}
+        tasks = [self._aextract(slot, turn, ctx, report) for slot in self._slots if slot.extracts]
         await asyncio.gather(*tasks)
 
     # -- review (learning_fs.review: the same operations as the CLI) -----------------------------
@@ -636,31 +641,38 @@ class LearningMachine(AgnoMachineMixin):
         message = message if message is not None else last_user_message(turn)
         ctx = self._context(user_id, session_id, message, extra)
         self._warn_without_model()
-        return [functools.partial(self._extract, slot, turn, ctx) for slot in extracting]
+        self.last_turn = report = {}
+        return [functools.partial(self._extract, slot, turn, ctx, report) for slot in extracting]
 
-    def _extract(self, slot: StoreSlot, turn: list[dict[str, Any]], ctx: dict[str, Any]) -> None:
+    def _extract(self, slot: StoreSlot, turn: list[dict[str, Any]], ctx: dict[str, Any],
+                 report: dict[str, StoreOutcome] | None = None) -> None:
         writer = self.writer(slot.name, user_id=ctx["user_id"], session_id=ctx["session_id"],
                              quote=ctx["message"]).buffered()
         try:
-            call_with_context(slot.store.process, turn, **ctx, writer=writer)
-            _log_flush(slot, writer)
-        except Exception:
+            outcome = call_with_context(slot.store.process, turn, **ctx, writer=writer)
+            commit = _log_flush(slot, writer)
+        except Exception as exc:
             writer.discard()
             log.exception("%s: extraction failed; nothing from this turn was written by it", slot.name)
+            outcome, commit = StoreOutcome(slot.name, "failed", reason=f"{type(exc).__name__}: {exc}"), None
+        _report(report, slot, outcome, commit)
 
-    async def _aextract(self, slot: StoreSlot, turn: list[dict[str, Any]], ctx: dict[str, Any]) -> None:
+    async def _aextract(self, slot: StoreSlot, turn: list[dict[str, Any]], ctx: dict[str, Any],
+                        report: dict[str, StoreOutcome] | None = None) -> None:
         aprocess = getattr(slot.store, "aprocess", None)
         if aprocess is None:
-            await asyncio.to_thread(self._extract, slot, turn, ctx)
+            await asyncio.to_thread(self._extract, slot, turn, ctx, report)
             return
         writer = self.writer(slot.name, user_id=ctx["user_id"], session_id=ctx["session_id"],
                              quote=ctx["message"]).buffered()
         try:
-            await call_with_context(aprocess, turn, **ctx, writer=writer)
-            await asyncio.to_thread(_log_flush, slot, writer)
-        except Exception:
+            outcome = await call_with_context(aprocess, turn, **ctx, writer=writer)
+            commit = await asyncio.to_thread(_log_flush, slot, writer)
+        except Exception as exc:
             writer.discard()
             log.exception("%s: extraction failed; nothing from this turn was written by it", slot.name)
+            outcome, commit = StoreOutcome(slot.name, "failed", reason=f"{type(exc).__name__}: {exc}"), None
+        _report(report, slot, outcome, commit)
 
     def _warn_without_model(self) -> None:
         """Say once that stores which extract with a model will not learn (never the ones that need none).
@@ -711,10 +723,20 @@ def last_user_message(messages: Sequence[Mapping[str, Any]]) -> str | None:
     return None
 
 
-def _log_flush(slot: StoreSlot, writer: BufferedWriter) -> None:
+def _log_flush(slot: StoreSlot, writer: BufferedWriter) -> str | None:
     result = writer.flush()
     if result.commit:
         log.info("%s learned from the turn: %s", slot.name, result.commit[:10])
+    return result.commit
+
+
+def _report(report: dict[str, StoreOutcome] | None, slot: StoreSlot, outcome: Any, commit: str | None) -> None:
+    """Record what ``slot`` did with the turn (a custom store's ``None`` is judged by its commit)."""
+    if report is None:
+        return
+    if not isinstance(outcome, StoreOutcome):
+        outcome = StoreOutcome(slot.name, "saved" if commit else "nothing", saved=1 if commit else 0, commit=commit)
+    report[slot.name] = outcome
 
 
 def _needs_model(store: Any) -> bool:

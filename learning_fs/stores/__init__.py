@@ -4,6 +4,7 @@ from learning_fs.stores.base import BaseStore, ToolError
 from learning_fs.stores.decision_log import DecisionLogConfig, DecisionLogStore
 from learning_fs.stores.entity_memory import EntityMemoryConfig, EntityMemoryStore
 from learning_fs.stores.learned_knowledge import LearnedKnowledgeConfig, LearnedKnowledgeStore
+from learning_fs.stores.outcome import StoreOutcome
 from learning_fs.stores.profile_schema import UserProfile
 from learning_fs.stores.protocol import (
     CONTEXT_KEYS,
@@ -31,6 +32,7 @@ __all__ = [
     "SessionContextConfig",
     "SessionContextStore",
     "StoreConfig",
+    "StoreOutcome",
     "ToolError",
     "UserMemoryConfig",
     "UserMemoryStore",

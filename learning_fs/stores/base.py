@@ -21,11 +21,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from learning_fs.context import ContextRenderer
-from learning_fs.extract import ModelError, ToolCall, call_tool, run_tool_loop
+from learning_fs.extract import ModelError, ToolCall, call_tool, for_kind, run_tool_loop
 from learning_fs.extract.loop import LoopResult
 from learning_fs.format.layout import user_folder
 from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE
 from learning_fs.search import LexicalSearcher, Searcher
+from learning_fs.stores.outcome import StoreOutcome
 from learning_fs.stores.protocol import EXTRACTING_MODES, TOOL_MODES, LearningMode, StoreConfig, check_mode
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 
 ALL_MODES = frozenset(LearningMode)
 TURN_CHARS = 12_000  # the tail of a long turn the extractor sees; older text is in the session summary
+NOTHING_TO_SAVE = "nothing_to_save"
+"""The extra tool extraction offers: with ``tool_choice="required"`` the model must call a tool, and
+this is the one that says "this turn holds nothing worth keeping" instead of inventing a save."""
 
 cached_user_folder = functools.lru_cache(maxsize=65_536)(user_folder)
 """``users/<shard>/<user>`` memoised: recall computes it for every store on every request."""
@@ -100,6 +104,7 @@ class BaseStore:
     SUPPORTED_MODES: ClassVar[frozenset[LearningMode]] = ALL_MODES
 
     def __init__(self, config: StoreConfig, repo: MemoryRepo | None = None) -> None:
+        self._warned: set[str] = set()  # failure kinds already said at WARNING (then INFO: no flood)
         self.config = config
         self.mode = LearningMode(config.mode)
         check_mode(self.learning_type, self.mode, self.SUPPORTED_MODES)
@@ -190,17 +195,22 @@ class BaseStore:
     def process(self, messages: list[dict[str, Any]], *, model: Any = None, writer: Any = None,
                 user_id: str | None = None, session_id: str | None = None, namespace: str | None = None,
                 agent_id: str | None = None, message: str | None = None, searcher: Searcher | None = None,
-                repo: MemoryRepo | None = None) -> None:
-        """Ask the model what of this turn to keep, and save it as one commit (see module docstring)."""
+                repo: MemoryRepo | None = None) -> StoreOutcome:
+        """Ask the model what of this turn to keep, save it as one commit, and say what happened.
+
+        Never silent: a model error, a reply without a tool call, or saves that were all refused
+        is logged at WARNING with the reason (a repeated "no tool call" only the first time per
+        store) and comes back in the :class:`StoreOutcome`.
+        """
         if model is None:
             log.debug("%s: no model configured; nothing extracted", self.learning_type)
-            return
+            return self._outcome("skipped", reason="no model configured")
         if not self.extracts:
             log.debug("%s: mode %s learns through tools, not extraction", self.learning_type, self.mode.value)
-            return
+            return self._outcome("skipped", reason=f"mode {self.mode.value} learns through tools")
         if writer is None:
             log.warning("%s: process() needs a writer; nothing extracted", self.learning_type)
-            return
+            return self._outcome("skipped", reason="no writer")
         ctx = {"user_id": user_id, "session_id": session_id, "namespace": namespace, "agent_id": agent_id,
                "message": message, "searcher": searcher, "repo": repo}
         buffer = writer.buffered()
@@ -208,36 +218,96 @@ class BaseStore:
             result = self._ask(messages, model, buffer, ctx)
         except (ModelError, ToolError) as exc:
             buffer.discard()
-            log.warning("%s: extraction failed, nothing saved: %s", self.learning_type, exc)
-            return
+            return self._failed(f"extraction failed, nothing saved: {exc}")
+        if result.stop_reason == "error":  # the model failed half-way: half a turn is never written
+            buffer.discard()
+            return self._failed(f"extraction failed after {len(result.tool_results)} tool call(s), "
+                                f"nothing saved: {result.error}")
         calls = limit_updates(succeeded_calls(result), self.config.max_updates_per_run, self.learning_type)
+        writes = [r for r in result.tool_results if r.name != NOTHING_TO_SAVE and not r.name.startswith("search_")]
+        refused = [r for r in writes if not r.ok]
         buffer.discard()
         if not calls:
-            return
+            return self._nothing(result, refused)
         # The model worked on what the files held when the turn began; another turn may have
         # committed since. Replay its successful calls on the current files under the write lock,
         # so the one commit of this turn builds on the latest state and loses nothing.
         target = self._repo(repo)
+        replayed = 0
         with write_lock(target):
             tools = self.write_tools(writer=buffer, **ctx)
             for call in calls:
                 outcome = call_tool(tools, call)
                 if not outcome.ok:
                     log.info("%s: %s no longer applies: %s", self.learning_type, call.name, outcome.error)
-            buffer.flush(reasoning=model_reasoning(result, calls))
+                    continue
+                replayed += 1
+            staged = getattr(buffer, "staged", replayed)
+            saved = buffer.flush(reasoning=model_reasoning(result, calls))
+        commit = getattr(saved, "commit", None)
+        if not commit and not getattr(saved, "proposal_id", None) and not getattr(saved, "pending", False):
+            reason = "the model's changes change nothing" if staged else "no change applied any more"
+            return self._outcome("nothing", refused=len(refused), reason=reason)
+        return self._outcome("saved", saved=replayed, refused=len(refused), commit=commit)
+
+    def _outcome(self, status: Any, **values: Any) -> StoreOutcome:
+        return StoreOutcome(self.learning_type, status, **values)
+
+    def _failed(self, reason: str) -> StoreOutcome:
+        log.warning("%s: %s", self.learning_type, reason)
+        return self._outcome("failed", reason=reason)
+
+    def _nothing(self, result: LoopResult, refused: list[Any]) -> StoreOutcome:
+        """No call survived: the model said so, answered without a tool call, or every save was refused."""
+        if refused:
+            reasons = "; ".join(f"{r.name}: {r.error}" for r in refused[:3])
+            log.warning("%s: nothing saved, %d call(s) refused: %s", self.learning_type, len(refused), reasons)
+            return self._outcome("refused", refused=len(refused), reason=reasons)
+        said = [r for r in result.tool_results if r.name == NOTHING_TO_SAVE]
+        if said:
+            reason = str(said[0].value or "").removeprefix("Noted: ").strip() or "the model found nothing to save"
+            log.info("%s: nothing to save (%s)", self.learning_type, reason)
+            return self._outcome("nothing", reason=reason)
+        if not result.tool_results:
+            text = " ".join(str(result.final_content or "").split())[:120]
+            reason = ("the model answered without calling a tool" + (f": {text!r}" if text else "")
+                      + " (a server that drops tools does this; see docs/models.md)")
+            level = logging.INFO if "no-tool-call" in self._warned else logging.WARNING
+            self._warned.add("no-tool-call")
+            log.log(level, "%s: nothing saved, %s", self.learning_type, reason)
+            return self._outcome("nothing", reason=reason)
+        return self._outcome("nothing", reason="the model only searched")
 
     def _ask(self, messages: list[dict[str, Any]], model: Any, buffer: Any, ctx: dict[str, Any]) -> LoopResult:
-        """The tool loop against a buffer: the model sees its own saves, nothing is committed yet."""
-        tools = self.write_tools(writer=buffer, **ctx)
+        """The tool loop against a buffer: the model sees its own saves, nothing is committed yet.
+
+        The first call sends ``tool_choice="required"`` (with :data:`NOTHING_TO_SAVE` among the
+        tools, so "required" never forces an invented save); a server that refuses it is asked
+        with ``"auto"`` instead, and remembered (``OpenAIChat``).
+        """
+        tools: list[Callable[..., str]] = [*self.write_tools(writer=buffer, **ctx), nothing_to_save]
         system = self.renderer.render(f"{self.learning_type}_extract.jinja", instructions=self.config.instructions,
                                       **self.prompt_data(messages, **ctx))
         prompt = [{"role": "system", "content": system},
                   {"role": "user", "content": "The conversation turn:\n\n" + transcript(messages)}]
-        result = run_tool_loop(model, prompt, tools, max_steps=self.config.max_steps)
+        result = run_tool_loop(for_kind(model, "extract"), prompt, tools, max_steps=self.config.max_steps,
+                               tool_choice="required")
         refused = [r for r in result.tool_results if not r.ok]
         if refused:
             log.info("%s: %d tool call(s) of the model were refused", self.learning_type, len(refused))
         return result
+
+
+def nothing_to_save(reason: str = "") -> str:
+    """Call this when the turn holds nothing worth saving (instead of saving something anyway).
+
+    Args:
+        reason: Why, in a few words, e.g. "small talk only".
+    """
+    return f"Noted: {' '.join(reason.split()) or 'nothing to save'}"
+
+
+nothing_to_save.read_only = True  # type: ignore[attr-defined]
 
 
 def succeeded_calls(result: LoopResult) -> list[ToolCall]:
@@ -247,7 +317,7 @@ def succeeded_calls(result: LoopResult) -> list[ToolCall]:
     for message in result.messages:
         for raw in message.get("tool_calls") or []:
             call = ToolCall.from_openai(raw)
-            if call.id in ok and not call.name.startswith("search_"):
+            if call.id in ok and not call.name.startswith("search_") and call.name != NOTHING_TO_SAVE:
                 calls.append(call)
     return calls
 

@@ -44,7 +44,7 @@ def test_a_run_answers_through_the_tool_loop_and_keeps_session_history(fake_llm:
     assert fake_llm.requests[0]["messages"][0] == {"role": "system", "content": "You are terse."}
     assert offered_tools(fake_llm.requests[0]) == ["weather"]
     replay = [m.get("content") for m in fake_llm.requests[2]["messages"]]
-    assert replay[1:] == ["Weather in Berlin?", None, "Berlin: 4°C and drizzle", "4°C, bring a coat.", "And now?"]
+    assert replay[1:] == ["Weather in Berlin?", "", "Berlin: 4°C and drizzle", "4°C, bring a coat.", "And now?"]
     assert second.content == "Still cold."
 
 
@@ -238,3 +238,22 @@ def test_a_store_failing_everywhere_does_not_break_the_run(repo: MemoryRepo, fak
     assert machine.wait(timeout=10)
     assert response.content == "Hello Alice."
     assert "Alice" in fake_llm.requests[0]["messages"][0]["content"]
+
+
+def test_agentic_save_then_model_error_is_reported_not_raised(repo: MemoryRepo, fake_llm: FakeLLM) -> None:
+    """The save is committed; the model's next step fails: the run must not raise for a save that happened."""
+    machine = LearningMachine(repo, user_memory=UserMemoryConfig(mode=LearningMode.AGENTIC), agent_id="bot",
+                              background=False)
+    fake_llm.enqueue_tool_calls([("add_memory", {"memory": "Lives in Berlin"})])
+    fake_llm.enqueue_raw(500, {"error": {"message": "llama.cpp fell over"}})
+    agent = Agent(model=make_model(fake_llm), learning=machine)
+    before = head(repo)
+
+    response = agent.run("I live in Berlin now.", user_id="alice", session_id="s1")
+
+    assert response.stop_reason == "error" and "fell over" in (response.error or "")
+    assert [(r.name, r.ok) for r in response.tool_calls] == [("add_memory", True)]
+    assert head(repo) != before
+    record = repo.get(machine.stores["user_memory"].path("alice"))
+    assert isinstance(record, MemoriesRecord) and [m.text for m in record.memories] == ["Lives in Berlin"]
+    agent.close()

@@ -69,8 +69,8 @@ class Switchboard:
                           http_client=httpx.Client(transport=transport),
                           async_http_client=httpx.AsyncClient(transport=transport))
 
-    def unexpected(self) -> list[dict[str, Any]]:
-        return [body for fake in [self.agent, *(r[1] for r in self.routes)] for body in fake.unexpected]
+    def unexpected(self) -> list[str]:
+        return [problem for fake in [self.agent, *(r[1] for r in self.routes)] for problem in fake.problems()]
 
 
 @pytest.fixture

@@ -179,7 +179,8 @@ def test_aprocess_extracts_and_returns_when_committed(repo: MemoryRepo, switchbo
     before = head(repo)
     asyncio.run(machine.aprocess(TURN, user_id="alice", session_id="s1"))
     assert head(repo) != before
-    assert offered_tools(extractor.requests[0]) == ["add_memory", "update_memory", "delete_memory"]
+    assert offered_tools(extractor.requests[0]) == ["add_memory", "update_memory", "delete_memory",
+                                                        "nothing_to_save"]
 
 
 def test_close_finishes_queued_extraction(repo: MemoryRepo, switchboard: Switchboard) -> None:
@@ -190,3 +191,41 @@ def test_close_finishes_queued_extraction(repo: MemoryRepo, switchboard: Switchb
     machine.process(TURN, user_id="alice", session_id="s1")
     machine.close()
     assert head(repo) != before
+
+
+def test_last_turn_says_what_each_store_did(repo: MemoryRepo, switchboard: Switchboard,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    extractor = switchboard.extraction("add_memory")
+    extractor.enqueue_tool_calls([("add_memory", {"memory": "Lives in Berlin"})]).enqueue_text("done")
+    machine = _memory_machine(repo, switchboard)
+    machine.process(TURN, user_id="alice", session_id="s1", background=False)
+    outcome = machine.last_turn["user_memory"]
+    assert (outcome.status, outcome.saved, outcome.commit) == ("saved", 1, head(repo))
+    assert str(outcome).startswith("saved 1")
+
+    extractor.enqueue_text("Sure, the weather in Berlin is mild.")  # no tool call at all
+    with caplog.at_level(logging.WARNING):
+        machine.process(TURN, user_id="alice", session_id="s2", background=False)
+    outcome = machine.last_turn["user_memory"]
+    assert outcome.status == "nothing" and "without calling a tool" in (outcome.reason or "")
+    assert [r for r in caplog.records if "without calling a tool" in r.getMessage()]
+
+    extractor.enqueue_raw(500, {"error": {"message": "overloaded"}})
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        machine.process(TURN, user_id="alice", session_id="s3", background=False)
+    outcome = machine.last_turn["user_memory"]
+    assert outcome.status == "failed" and "overloaded" in (outcome.reason or "") and not outcome.ok
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1  # one line per store, not a dump per layer
+
+
+def test_nothing_to_save_is_reported_as_such(repo: MemoryRepo, switchboard: Switchboard) -> None:
+    extractor = switchboard.extraction("add_memory")
+    extractor.enqueue_tool_calls([("nothing_to_save", {"reason": "small talk only"})]).enqueue_text("ok")
+    machine = _memory_machine(repo, switchboard)
+    before = head(repo)
+    machine.process(TURN, user_id="alice", session_id="s1", background=False)
+    assert head(repo) == before
+    assert str(machine.last_turn["user_memory"]) == "nothing to save: small talk only"
+    assert extractor.requests[0]["tool_choice"] == "required"

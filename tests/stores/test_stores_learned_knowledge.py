@@ -50,7 +50,7 @@ def test_extractor_is_told_most_turns_produce_nothing(repo: MemoryRepo, fake_llm
     assert "specific" in prompt and "actionable" in prompt and "generalizable" in prompt
     assert "Retry flaky pytest runs" in prompt  # the existing learning, to check before saving
     assert "Users like concise answers" in prompt  # rejected before: do not propose again
-    assert tool_names(fake_llm) == ["search_learnings", "save_learning"]
+    assert tool_names(fake_llm) == ["search_learnings", "save_learning", "nothing_to_save"]
     assert commit_count(repo) == before
 
 

@@ -24,7 +24,7 @@ def test_each_update_builds_on_the_previous_context(repo: MemoryRepo, fake_llm: 
     assert "Summary: Alice is debugging a flaky CI job." in system_prompt(fake_llm, 2)  # previous context
     record = store.recall(user_id="alice", session_id="s1")
     assert isinstance(record, SessionRecord) and "race in the test fixtures" in record.summary
-    assert tool_names(fake_llm) == ["update_session_context"]
+    assert tool_names(fake_llm) == ["update_session_context", "nothing_to_save"]
     assert "plan" not in fake_llm.requests[0]["tools"][0]["function"]["parameters"]["properties"]
 
 

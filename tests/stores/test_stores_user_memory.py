@@ -85,7 +85,7 @@ def test_process_saves_a_whole_turn_as_one_commit(repo: MemoryRepo, fake_llm: Fa
     sent = fake_llm.requests[0]["messages"][1]["content"]
     assert "flight booked" in sent and "OK." in sent  # tool results and the answer are extracted from too
     assert [t["function"]["name"] for t in fake_llm.requests[0]["tools"]] == [
-        "add_memory", "update_memory", "delete_memory"]
+        "add_memory", "update_memory", "delete_memory", "nothing_to_save"]
 
 
 def test_process_shows_existing_memories_with_ids(repo: MemoryRepo, fake_llm: FakeLLM, model: Any) -> None:

@@ -52,7 +52,7 @@ def test_custom_schema_descriptions_reach_the_model(repo: MemoryRepo, fake_llm: 
     fake_llm.enqueue_tool_calls([("update_user_profile", {"company": "Acme", "languages": ["Rust", "Go"]})])
     fake_llm.enqueue_text("Done.")
     process(store, repo, model, turn("I'm at Acme now, writing Rust and Go all day.", "Nice!"))
-    [schema] = fake_llm.requests[0]["tools"]
+    schema, _nothing = fake_llm.requests[0]["tools"]
     properties = schema["function"]["parameters"]["properties"]
     assert properties["company"]["description"] == "The company the user works for"
     assert properties["plan_tier"]["description"] == "Subscription tier: free, pro or enterprise"
