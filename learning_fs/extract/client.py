@@ -178,9 +178,10 @@ class OpenAIChat:
                 if error is None:
                     raise
                 attempt += 1
-                body, delay = self._after_error(body, error, attempt)
-                if body is None:
+                retry, delay = self._after_error(body, error, attempt)
+                if retry is None:
                     raise error from exc
+                body = retry
                 time.sleep(delay)
                 continue
             return _to_response(completion)
@@ -204,14 +205,15 @@ class OpenAIChat:
                 if error is None:
                     raise
                 attempt += 1
-                body, delay = self._after_error(body, error, attempt)
-                if body is None:
+                retry, delay = self._after_error(body, error, attempt)
+                if retry is None:
                     raise error from exc
+                body = retry
                 await asyncio.sleep(delay)
                 continue
             return _to_response(completion)
 
-    def _after_error(self, body: dict[str, Any], error: ModelAPIError | ModelOutputError,
+    def _after_error(self, body: dict[str, Any], error: ModelError,
                      attempt: int) -> tuple[dict[str, Any] | None, float]:
         """The request to send next after ``error`` (and how long to wait first), or ``None`` to give up.
 
@@ -392,8 +394,8 @@ class OpenAIChat:
         endpoint = self._endpoint
         with endpoint.lock:
             if endpoint.async_ is None:
-                endpoint.async_ = openai.AsyncOpenAI(  # type: ignore[arg-type]
-                    http_client=self._async_http_client, **self._client_options())
+                endpoint.async_ = openai.AsyncOpenAI(
+                    http_client=self._async_http_client, **self._client_options())  # type: ignore[arg-type]
             return endpoint.async_
 
 
@@ -481,7 +483,7 @@ def _short(text: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _retry_after(response: httpx.Response | None) -> float | None:
+def _retry_after(response: Any) -> float | None:
     value = response.headers.get("retry-after") if response is not None else None
     try:
         return float(value) if value else None

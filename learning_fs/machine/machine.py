@@ -512,7 +512,8 @@ class LearningMachine(AgnoMachineMixin):
         message = message if message is not None else last_user_message(turn)
         ctx = self._context(user_id, session_id, message, extra)
         self._warn_without_model()
-        self.last_turn = report = {}
+        report: dict[str, StoreOutcome] = {}
+        self.last_turn = report
         tasks = [self._aextract(slot, turn, ctx, report) for slot in self._slots if slot.extracts]
         await asyncio.gather(*tasks)
 
@@ -641,7 +642,8 @@ class LearningMachine(AgnoMachineMixin):
         message = message if message is not None else last_user_message(turn)
         ctx = self._context(user_id, session_id, message, extra)
         self._warn_without_model()
-        self.last_turn = report = {}
+        report: dict[str, StoreOutcome] = {}
+        self.last_turn = report
         return [functools.partial(self._extract, slot, turn, ctx, report) for slot in extracting]
 
     def _extract(self, slot: StoreSlot, turn: list[dict[str, Any]], ctx: dict[str, Any],
