@@ -41,6 +41,10 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEARNING_FS_REPO", str(tmp_path / "memory_repo"))
     for name in MODEL_ENV:  # a developer's real key or local server must never reach a test
         monkeypatch.delenv(name, raising=False)
+    # A machine in a fresh repository builds the semantic index at its first search (MiniLM and
+    # Chroma: a second or so per repository). Most tests are about other things and stay on the
+    # lexical searcher; tests/index_sync/test_sync_lazy_semantic.py deletes this to test the default.
+    monkeypatch.setenv("LEARNING_FS_SEMANTIC", "off")
 
 
 @pytest.fixture

@@ -101,7 +101,8 @@ class LearningMachine(AgnoMachineMixin):
         agent_id: Recorded in every commit (``Learning-Agent``).
         searcher: The search backend handed to stores: a ``Searcher``, ``"index"`` (the semantic
             index, built if needed and kept current by every write), ``"lexical"``, or ``None``
-            (default: the index when the repository has one, else the lexical searcher).
+            (default: the index; a repository without one builds it at the first search, unless
+            ``LEARNING_FS_SEMANTIC=off`` or ``index: {semantic: false}`` keep it lexical).
         background: Extract in a background thread (default). ``False`` extracts inside ``process``.
         curate_every: Curate in the background: every N turns (an ``int``) or at most once per
             interval (a ``datetime.timedelta``, checked at each turn). A run covers the users whose

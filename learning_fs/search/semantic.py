@@ -7,13 +7,17 @@ granularity — one hit per record, one per memory — so stores work unchanged,
 rule twice: the index only reads partitions the asking user may see, and every hit is checked
 again here by its path and owner.
 
-:func:`open_searcher` picks the backend for a repository: the index when asked for (or, by
-default, when the repository already has one), the lexical searcher otherwise.
+:func:`open_searcher` picks the backend for a repository: the index when asked for or when the
+repository has one; by default a repository without one gets a :class:`LazyIndexSearcher`, which
+builds it at the first search, so a fresh repository searches by meaning from its first save.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from learning_fs.errors import LearningFSError
@@ -82,13 +86,99 @@ def _collapse(hits: list[Hit], user: str | None) -> list[SearchHit]:
     return found
 
 
+#: Environment switch for the lazily built index of ``searcher="auto"``: ``off`` keeps a repository
+#: without an index on the lexical searcher (``index: {semantic: false}`` in learning_fs.yaml does too).
+SEMANTIC_ENV = "LEARNING_FS_SEMANTIC"
+#: A lazy build of this many files or more logs its progress (every 10%).
+PROGRESS_FILES = 200
+
+
+def semantic_enabled(repo: MemoryRepo) -> bool:
+    """Whether ``searcher="auto"`` may build the index of a repository that has none yet."""
+    if os.environ.get(SEMANTIC_ENV, "").strip().lower() in ("0", "off", "false", "no"):
+        return False
+    return getattr(repo.config.index, "semantic", True) is not False
+
+
+class LazyIndexSearcher:
+    """The semantic index of a repository that has none yet, built at the first search.
+
+    A fresh repository then searches by meaning from its first save, with nothing to build by
+    hand; opening costs nothing until a store searches (the model and Chroma load then, ~1 s,
+    and a big repository is embedded once, its progress logged). If the index cannot be built
+    (no disk space, a broken install), it says so once and searches by words instead.
+    """
+
+    def __init__(self, repo: MemoryRepo) -> None:
+        self.repo = repo
+        self._inner: Searcher | None = None
+        self._lock = threading.Lock()
+
+    def search(self, query: str, *, kind: str | None = None, namespace: str | None = None,
+               user: str | None = None, limit: int = 5, include_inactive: bool = False) -> list[SearchHit]:
+        return self._open().search(query, kind=kind, namespace=namespace, user=user, limit=limit,
+                                   include_inactive=include_inactive)
+
+    @property
+    def opened(self) -> bool:
+        """Whether the index was opened (a search happened)."""
+        return self._inner is not None
+
+    def _open(self) -> Searcher:
+        inner = self._inner
+        if inner is not None:
+            return inner
+        with self._lock:
+            if self._inner is None:
+                self._inner = self._build()
+            return self._inner
+
+    def _build(self) -> Searcher:
+        from learning_fs.index.service import RepoIndex
+        from learning_fs.search.lexical import LexicalSearcher
+
+        try:
+            return IndexSearcher(RepoIndex.open(self.repo, progress=_logged_progress(self.repo)), owns=True)
+        except (LearningFSError, OSError, ImportError) as exc:
+            log.warning("search index of %s could not be built (%s); using lexical search", self.repo.root, exc)
+            return LexicalSearcher(self.repo)
+
+    def close(self) -> None:
+        with self._lock:
+            inner, self._inner = self._inner, None
+        close = getattr(inner, "close", None)
+        if callable(close):
+            close()
+
+    def __repr__(self) -> str:
+        return f"LazyIndexSearcher({self.repo.root}, {'open' if self._inner is not None else 'not built yet'})"
+
+
+def _logged_progress(repo: MemoryRepo) -> Callable[[int, int], None]:
+    """``progress(done, total)`` that logs a big first build every tenth of the way."""
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        if total < PROGRESS_FILES:
+            return
+        step = done * 10 // total
+        if step != shown[0]:
+            shown[0] = step
+            log.warning("building the search index of %s: %d/%d files", repo.root, done, total)
+
+    return progress
+
+
 def open_searcher(repo: MemoryRepo, choice: SearcherChoice = "auto") -> Searcher:
     """The search backend for ``repo``: ``"index"``, ``"lexical"`` or ``"auto"``.
 
     ``"index"`` opens the semantic index (building it if needed: minutes for a large repository
-    the first time) and keeps it current with the library's writes. ``"auto"`` does so only
-    when the repository already has an index folder, and falls back to the lexical searcher
-    (with a warning) when it cannot be opened. Close what this returns when done, if it has
+    the first time) and keeps it current with the library's writes. ``"auto"`` opens the index
+    when the repository has one; when it has none it returns a :class:`LazyIndexSearcher`, which
+    builds it at the first search (so learned knowledge is searched by meaning from the first
+    save), unless ``LEARNING_FS_SEMANTIC=off`` or ``index: {semantic: false}`` in
+    ``learning_fs.yaml`` keep it lexical. It falls back to the lexical searcher (with a warning)
+    when the index cannot be opened. Close what this returns when done, if it has
     ``close``.
     """
     from learning_fs.search.lexical import LexicalSearcher
@@ -101,7 +191,7 @@ def open_searcher(repo: MemoryRepo, choice: SearcherChoice = "auto") -> Searcher
     from learning_fs.index.service import RepoIndex, index_directory
 
     if choice == "auto" and not (index_directory(repo) / CATALOG_FILE).exists():
-        return LexicalSearcher(repo)
+        return LazyIndexSearcher(repo) if semantic_enabled(repo) else LexicalSearcher(repo)
     try:
         return IndexSearcher(RepoIndex.open(repo), owns=True)
     except (LearningFSError, OSError, ImportError) as exc:

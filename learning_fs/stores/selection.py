@@ -111,7 +111,6 @@ def select(candidates: Sequence[Candidate[T]], budget: int | None, query: str | 
     chosen: list[Any] = []
     if budget is None:
         return [c.value for c in candidates[:limit]]
-    terms = _weights(query, [c.text for c in candidates]) if query else {}
     share = share_of(budget, len(candidates))
     used = 0
     for candidate in candidates:
@@ -129,7 +128,7 @@ def select(candidates: Sequence[Candidate[T]], budget: int | None, query: str | 
         width = min(share, room) - candidate.overhead
         if width < MIN_PIECE:
             continue
-        passage = best_passage(candidate.text, terms, width, candidate.anchor)
+        passage = best_passage(candidate.text, query, width, candidate.anchor)  # words weighed within this text
         if not passage:
             continue
         chosen.append(excerpt(candidate, passage))
