@@ -19,7 +19,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pygit2
 
@@ -34,6 +34,9 @@ from learning_fs.repo.locks import WriteLock
 from learning_fs.repo.snapshot import Snapshot, parse_bytes
 from learning_fs.repo.transaction import ID_LINE, CommitEvent, CommitListener, Transaction
 from learning_fs.repo.worktree import update_worktree
+
+if TYPE_CHECKING:
+    from learning_fs.repo.sync import SyncResult
 
 log = logging.getLogger(__name__)
 _Repo = TypeVar("_Repo", bound="MemoryRepo")
@@ -332,6 +335,19 @@ class MemoryRepo:
             return None
         self._publish(result[1])
         return result[0]
+
+    def sync(self, remote: str = "origin", branch: str | None = None, *, attempts: int = 10,
+             backoff: float = 0.05, push: bool = True) -> SyncResult:
+        """Fetch ``remote``, merge its ``branch`` in with the record merge, push; retry a refused push.
+
+        ``git pull`` + ``git push`` for memories: concurrent additions from other machines never
+        conflict, nothing is ever force-pushed, and the index follows the merge. Raises
+        ``ConflictError`` on a true conflict (nothing changes) and ``SyncError`` when the remote
+        cannot be reached or kept moving for every attempt. See :mod:`learning_fs.repo.sync`.
+        """
+        from learning_fs.repo.sync import sync
+
+        return sync(self, remote, branch, attempts=attempts, backoff=backoff, push=push)
 
     # -- housekeeping -------------------------------------------------------------------------
     def flush(self, timeout: float = 5.0) -> bool:
