@@ -14,6 +14,11 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "BehavioralFeedbackConfig": "learning_fs.stores",
+    "InstructionsConfig": "learning_fs.stores",
+    "FeedbackRecord": "learning_fs.format",
+    "InstructionsRecord": "learning_fs.format",
+    "SelfImprovementConfig": "learning_fs.improve",
     "Agent": "learning_fs.agent",
     "CommitInfo": "learning_fs.repo",
     "ConflictError": "learning_fs.errors",
@@ -64,6 +69,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "Agent",
+    "BehavioralFeedbackConfig",
     "CommitInfo",
     "ConflictError",
     "ContextRenderer",
@@ -74,7 +80,10 @@ __all__ = [
     "EntityMemoryConfig",
     "EntityRecord",
     "Evidence",
+    "FeedbackRecord",
     "IndexSearcher",
+    "InstructionsConfig",
+    "InstructionsRecord",
     "Item",
     "LearnedKnowledgeConfig",
     "LearningFSError",
@@ -100,6 +109,7 @@ __all__ = [
     "SearchHit",
     "SearchIndex",
     "Searcher",
+    "SelfImprovementConfig",
     "SessionContextConfig",
     "SessionRecord",
     "Snapshot",
@@ -152,6 +162,8 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
     from learning_fs.format import (
         DecisionRecord,
         EntityRecord,
+        FeedbackRecord,
+        InstructionsRecord,
         Item,
         LearningRecord,
         MemoriesRecord,
@@ -160,6 +172,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
         Record,
         SessionRecord,
     )
+    from learning_fs.improve import SelfImprovementConfig
     from learning_fs.index import (
         SearchIndex,
     )
@@ -187,8 +200,10 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
         IndexSearcher,
     )
     from learning_fs.stores import (
+        BehavioralFeedbackConfig,
         DecisionLogConfig,
         EntityMemoryConfig,
+        InstructionsConfig,
         LearnedKnowledgeConfig,
         LearningMode,
         LearningStore,

@@ -159,8 +159,10 @@ class Agent(AgnoAgentMixin):
         _accept_run_options(agno)
         user_id = user_id or self.user_id
         session_id = session_id or self.session_id or new_id("session")
-        context = self.learning.build_context(user_id, session_id, message) if self.learning else ""
+        run_id = new_id("run")
+        context = self.learning.build_context(user_id, session_id, message, run_id=run_id) if self.learning else ""
         prompt, state = self._prepare(message, user_id, session_id, context)
+        state.run_id = run_id
         loop = run_tool_loop(self.model, prompt, state.tools, self.max_steps, _pauser(state.pausing))
         return self._finish(loop, state, user_id, session_id, context)
 
@@ -170,8 +172,11 @@ class Agent(AgnoAgentMixin):
         _accept_run_options(agno)
         user_id = user_id or self.user_id
         session_id = session_id or self.session_id or new_id("session")
-        context = await self.learning.abuild_context(user_id, session_id, message) if self.learning else ""
+        run_id = new_id("run")
+        context = await self.learning.abuild_context(user_id, session_id, message, run_id=run_id) \
+            if self.learning else ""
         prompt, state = self._prepare(message, user_id, session_id, context)
+        state.run_id = run_id
         loop = await arun_tool_loop(self.model, prompt, state.tools, self.max_steps, _pauser(state.pausing))
         return self._finish(loop, state, user_id, session_id, context)
 
@@ -248,6 +253,16 @@ class Agent(AgnoAgentMixin):
                 log.warning("the turn's learning is still running after %.0f s; it goes on in the background",
                             self.learning_wait)
 
+    def feedback(self, run_id: str, score: float, comment: str = "", *, user_id: str | None = None,
+                 session_id: str | None = None) -> Any:
+        """Rate a run (``response.run_id``) from -1 to 1: saved with what that run's context held.
+
+        Needs a learning machine with the feedback store (``LearningMachine(feedback=True)``).
+        """
+        if self.learning is None:
+            raise ValueError("feedback needs a learning machine (Agent(learning=LearningMachine(feedback=True)))")
+        return self.learning.feedback(run_id, score, comment, user_id=user_id, session_id=session_id)
+
     def close(self) -> None:
         """Wait for background learning to finish and release the machine."""
         if self.learning is not None:
@@ -298,7 +313,7 @@ class Agent(AgnoAgentMixin):
         response = RunResponse(
             content=loop.final_content, messages=loop.messages, tool_calls=list(loop.tool_results),
             is_paused=loop.paused, user_id=user_id, session_id=session_id, context=context,
-            stop_reason=loop.stop_reason, error=loop.error, state=state, run_id=new_id("run"),
+            stop_reason=loop.stop_reason, error=loop.error, state=state, run_id=state.run_id or new_id("run"),
         )
         if loop.paused:
             reasoning = _last_assistant_text(loop.messages)
@@ -316,7 +331,8 @@ class Agent(AgnoAgentMixin):
         self.history.append(user_id, session_id, turn)
         if self.learning is not None:
             try:
-                self._learning = self.learning.process(turn, user_id, session_id, message=state.message)
+                self._learning = self.learning.process(turn, user_id, session_id, message=state.message,
+                                                       run_id=response.run_id)
             except Exception:  # learning must never cost the user their answer
                 log.exception("could not start learning from this turn")
         for hook in self.post_hooks:

@@ -18,6 +18,7 @@ class RunState:
     pausing: frozenset[str]
     start: int  # index in the transcript where this turn's messages begin (the user's message)
     message: str
+    run_id: str = ""  # chosen before recall, so the feedback store knows what this run's context held
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any
 
 import pygit2
 
-from learning_fs.curate import budget, dedup, lifecycle, near, supersede
+from learning_fs.curate import budget, credit, dedup, lifecycle, near, supersede
 from learning_fs.curate.parsed import ParsedCache
 from learning_fs.curate.plan import OPERATIONS, Action, CurationPlan
 from learning_fs.curate.policy import CurationPolicy
@@ -110,6 +110,8 @@ class Curator:
             self._exact_passes(unit, ws)
         if self.policy.near_duplicates:
             self._near_pass(units, ws, plan, read_only=dry_run)
+        if self.policy.feedback:
+            self._feedback_pass(units, ws)
         for unit in units:
             lifecycle.prune(unit, ws)
             if self.policy.budget:
@@ -137,6 +139,15 @@ class Curator:
             supersede.supersede_titles(unit, ws)
         if policy.dedup:
             dedup.dedup_items(unit, ws)
+
+    def _feedback_pass(self, units: list[Unit], ws: Workspace) -> None:
+        """Demote learnings linked to failed runs (:mod:`learning_fs.curate.credit`)."""
+        shared = [unit for unit in units if any(True for _ in unit.records("learning"))]
+        if not shared:
+            return
+        credits = credit.tally(credit.load_feedback(self.repo))
+        for unit in shared:
+            credit.demote_failing(unit, ws, credits)
 
     def _near_pass(self, units: list[Unit], ws: Workspace, plan: CurationPlan, *, read_only: bool) -> None:
         lists = near.collect(units)

@@ -71,6 +71,15 @@ class CurationPolicy(BaseModel):
     max_file_bytes: int | None = Field(None, ge=512)
     """Shrink memory and entity files above this size: inactive items first, then the least used."""
 
+    # -- feedback (learning_fs.stores.feedback) ---------------------------------------------------
+    feedback: bool = True
+    """Demote learnings that keep appearing in the context of failed runs (and promote them back
+    once successes outnumber failures); needs the feedback store's records."""
+    feedback_min_failures: int = Field(3, ge=1)
+    """Failed runs (corrections, re-asks, tool errors, bad outcomes, negative ratings) before a demotion."""
+    feedback_failure_ratio: float = Field(0.75, ge=0.0, le=1.0)
+    """Share of the learning's rated runs that failed, at least, for a demotion."""
+
     # -- budget ---------------------------------------------------------------------------------
     budget: bool = True
     """Keep each user's always-loaded context under ``budget_tokens`` by demoting memories."""

@@ -20,6 +20,8 @@ PREFIXES = {
     "entity": "ent",
     "learning": "lrn",
     "decision": "dec",
+    "instructions": "ins",
+    "feedback": "fb",
     "memory": "m",
     "fact": "f",
     "event": "e",
@@ -27,6 +29,7 @@ PREFIXES = {
     "step": "p",
     "progress": "g",
     "alternative": "a",
+    "rule": "rule",
 }
 
 

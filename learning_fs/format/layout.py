@@ -10,12 +10,23 @@ hash (256 buckets) because a commit has to rewrite every tree on the touched pat
 from __future__ import annotations
 
 from learning_fs.errors import UnsafePathError
-from learning_fs.format.records import USER_NAMESPACE, Record, SessionRecord
+from learning_fs.format.records import USER_NAMESPACE, InstructionsRecord, Record, SessionRecord
 from learning_fs.format.slugs import legacy_slugify, safe_segment, shard_of, short_hash, slugify
 
 FOLDERS = {"entity": "entities", "learning": "learnings", "decision": "decisions"}
 USERS_FOLDER = "users"
 SESSIONS_FOLDER = "sessions"
+AGENTS_FOLDER = "agents"  # agents/<agent>/instructions.md
+FEEDBACK_FOLDER = "feedback"  # feedback/<namespace>/<shard>/<id>.md
+INSTRUCTIONS_FILE = "instructions.md"
+DEFAULT_AGENT = "default"  # whose instructions a machine without an agent_id reads
+AGENT_FOLDERS = (AGENTS_FOLDER, FEEDBACK_FOLDER)
+"""Folders of the agent kinds: records, but not memories (no index, no recall search, no curation unit)."""
+
+
+def instructions_path(agent: str | None) -> str:
+    """``agents/<agent>/instructions.md``: the standing instructions of one agent."""
+    return f"{AGENTS_FOLDER}/{safe_segment(agent or DEFAULT_AGENT)}/{INSTRUCTIONS_FILE}"
 
 
 def user_folder(user_id: str) -> str:
@@ -48,6 +59,14 @@ def record_path(record: Record, disambiguate: bool = False) -> str:
         if record.user:
             return f"{user_folder(record.user)}/sessions/{name}.md"
         return f"{SESSIONS_FOLDER}/{shard_of(name)}/{name}.md"
+    if kind == "instructions":
+        assert isinstance(record, InstructionsRecord)
+        return instructions_path(record.agent)
+    if kind == "feedback":
+        if record.namespace == USER_NAMESPACE:
+            raise UnsafePathError("feedback is kept per agent in a shared namespace, not in 'user'")
+        name = safe_segment(record.slug_source())
+        return f"{FEEDBACK_FOLDER}/{namespace_segment(record.namespace)}/{shard_of(name)}/{name}.md"
     slug = slugify(record.slug_source())
     filename = f"{slug}-{short_hash(record.id, 6)}.md" if disambiguate else f"{slug}.md"
     if record.namespace == USER_NAMESPACE:
@@ -89,6 +108,10 @@ def kind_from_path(path: str) -> str | None:
                 "decisions": "decision"}.get(parts[3])
     if parts[0] == SESSIONS_FOLDER:
         return "session"
+    if parts[0] == AGENTS_FOLDER:
+        return "instructions" if len(parts) == 3 and parts[2] == INSTRUCTIONS_FILE else None
+    if parts[0] == FEEDBACK_FOLDER:
+        return "feedback" if len(parts) == 4 else None
     for kind, folder in FOLDERS.items():
         if parts[0] == folder:
             return kind
@@ -105,6 +128,10 @@ CONTENT_FOLDERS = (USERS_FOLDER, SESSIONS_FOLDER, *FOLDERS.values())
 
 def search_roots(kind: str | None, namespace: str | None, user: str | None) -> list[str]:
     """The folders that can hold records matching the filters (keeps scans small)."""
+    if kind == "instructions":
+        return [AGENTS_FOLDER]
+    if kind == "feedback":
+        return [f"{FEEDBACK_FOLDER}/{namespace_segment(namespace)}" if namespace else FEEDBACK_FOLDER]
     if user is not None:
         return [user_folder(user)]
     if namespace is not None and namespace != USER_NAMESPACE:

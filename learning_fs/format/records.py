@@ -1,4 +1,4 @@
-"""The six record kinds and their Markdown form (the public file format: docs/format.md).
+"""The record kinds and their Markdown form (the public file format: docs/format.md).
 
 A record is one file: YAML frontmatter for structured fields, a Markdown body for text and
 one-line lists. Reading then writing a record keeps what the library does not own — unknown
@@ -20,8 +20,12 @@ from learning_fs.format.body import parse_body, render_body, split_item_section
 from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item, Status, item_from_line, item_to_line
 
-Kind = Literal["profile", "memories", "session", "entity", "learning", "decision"]
+Kind = Literal["profile", "memories", "session", "entity", "learning", "decision", "instructions", "feedback"]
 KINDS: tuple[str, ...] = ("profile", "memories", "session", "entity", "learning", "decision")
+"""The memory kinds: what stores recall, the index indexes and curation curates."""
+AGENT_KINDS: tuple[str, ...] = ("instructions", "feedback")
+"""Kinds about the agent itself: its standing instructions and the feedback on its runs."""
+ALL_KINDS: tuple[str, ...] = KINDS + AGENT_KINDS
 USER_NAMESPACE = "user"
 GLOBAL_NAMESPACE = "global"
 
@@ -317,9 +321,70 @@ class DecisionRecord(Record):
         return self.title or (self.decision[:60] if self.decision else self.id)
 
 
+class InstructionsRecord(Record):
+    """One per agent (``agents/<agent>/instructions.md``): its standing rules, one per line, each with an id.
+
+    A person edits them by hand like any memory; the self-improvement analyser proposes changes
+    to them on ``proposals/instructions/…`` branches. A superseded (struck-through) rule is retired:
+    kept for history, never shown to the model.
+    """
+
+    kind: ClassVar[str] = "instructions"
+    FRONT_FIELDS: ClassVar[tuple[str, ...]] = ("agent",)
+    ITEM_SECTIONS: ClassVar[dict[str, tuple[str, str]]] = {"rules": ("Rules", "rule")}
+    agent: str = ""
+    rules: list[Item] = Field(default_factory=list)
+
+    def title_text(self) -> str:
+        return f"Instructions for {self.agent or 'the agent'}"
+
+
+FEEDBACK_SIGNALS: tuple[str, ...] = ("rating", "correction", "reask", "praise", "tool_error", "outcome")
+"""What a feedback record can be: a person's rating or words, a failed tool call, a decision's result."""
+
+
+class FeedbackRecord(Record):
+    """One signal about one run: a rating, a correction, a re-ask, a tool error or a decision's outcome.
+
+    ``in_context`` lists the ids of the records and items that were in that run's prompt, so credit
+    and blame can be given to what was recalled; ``about`` is what the signal is about in a few
+    normalised words (the correction's wish, the tool's name), which is what patterns are counted on.
+    """
+
+    kind: ClassVar[str] = "feedback"
+    FRONT_FIELDS: ClassVar[tuple[str, ...]] = ("signal", "score", "about", "run_id", "session_id", "agent",
+                                               "in_context")
+    PREAMBLE_FIELD: ClassVar[str | None] = "comment"
+    TEXT_SECTIONS: ClassVar[dict[str, str]] = {"reply": "Reply"}
+    signal: str = "rating"
+    score: float = 0.0
+    about: str | None = None
+    run_id: str | None = None
+    session_id: str | None = None
+    agent: str | None = None
+    in_context: list[str] = Field(default_factory=list)
+    comment: str = ""
+    reply: str = ""
+
+    def title_text(self) -> str:
+        return f"{self.signal.capitalize()} on {self.run_id or self.session_id or self.id}"
+
+    def slug_source(self) -> str:
+        return self.id  # one file per signal: the id keeps names unique and stable
+
+    @property
+    def negative(self) -> bool:
+        return self.score < 0
+
+    @property
+    def positive(self) -> bool:
+        return self.score > 0
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.kind: cls
-    for cls in (ProfileRecord, MemoriesRecord, SessionRecord, EntityRecord, LearningRecord, DecisionRecord)
+    for cls in (ProfileRecord, MemoriesRecord, SessionRecord, EntityRecord, LearningRecord, DecisionRecord,
+                InstructionsRecord, FeedbackRecord)
 }
 
 
@@ -328,11 +393,11 @@ def parse_record(text: str, path: str) -> Record:
     data, body, body_line = frontmatter.parse(text, path)
     kind = data.get("kind")
     if kind is None:
-        raise RecordParseError(path, "frontmatter has no 'kind' (one of: " + ", ".join(KINDS) + ")", line=1)
+        raise RecordParseError(path, "frontmatter has no 'kind' (one of: " + ", ".join(ALL_KINDS) + ")", line=1)
     cls = RECORD_TYPES.get(str(kind))
     if cls is None:
         raise RecordParseError(
-            path, f"unknown kind {kind!r} (one of: {', '.join(KINDS)})", line=_key_line(text, "kind")
+            path, f"unknown kind {kind!r} (one of: {', '.join(ALL_KINDS)})", line=_key_line(text, "kind")
         )
     if not data.get("id"):
         raise RecordParseError(path, "frontmatter has no 'id'", line=1)

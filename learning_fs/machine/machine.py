@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLOTS: tuple[str, ...] = (
-    "user_profile", "session_context", "user_memory", "entity_memory", "learned_knowledge", "decision_log",
+    "instructions", "user_profile", "session_context", "user_memory", "entity_memory", "learned_knowledge",
+    "decision_log", "feedback",
 )
 """Built-in stores, in the order their blocks appear in the context (what to keep when it is tight)."""
 
@@ -107,6 +108,15 @@ class LearningMachine(AgnoMachineMixin):
         curate_every: Curate in the background: every N turns (an ``int``) or at most once per
             interval (a ``datetime.timedelta``, checked at each turn). A run covers the users whose
             turns were processed since the last one, plus ``namespace``; see :attr:`curator`.
+        instructions: The agent's standing rules (``agents/<agent>/instructions.md``), shown first in
+            the context: ``True``, an ``InstructionsConfig`` or ``None``.
+        feedback: The feedback store (``BehavioralFeedbackConfig``): corrections, re-asks, tool errors,
+            decision outcomes and ratings (:meth:`feedback`), each with the ids its run's context held.
+        self_improvement: Analyse the feedback in the background and propose instruction changes
+            on ``proposals/instructions/…`` branches: ``True`` (every 25 turns), an ``int`` (every N
+            turns), a ``datetime.timedelta`` or an ``improve.SelfImprovementConfig``. Turns on
+            ``instructions`` and ``feedback`` where not given. Nothing reaches the checked-out
+            branch until a person approves (:meth:`approve`).
         track_recalls: Record when each memory is recalled (``.learning_fs/recall.sqlite``, batched
             off the hot path, never a commit) so curation can prune what nobody recalls.
         knowledge: Agno's vector store for learnings. Here learnings are files searched by the
@@ -132,6 +142,9 @@ class LearningMachine(AgnoMachineMixin):
         entity_memory: StoreSpec = None,
         learned_knowledge: StoreSpec = None,
         decision_log: StoreSpec = None,
+        instructions: StoreSpec = None,
+        feedback: StoreSpec = None,
+        self_improvement: Any = None,
         custom_stores: Mapping[str, Any] | None = None,
         namespace: str = GLOBAL_NAMESPACE,
         learning: bool | None = None,
@@ -166,9 +179,14 @@ class LearningMachine(AgnoMachineMixin):
         given = {
             "user_profile": user_profile, "user_memory": user_memory, "session_context": session_context,
             "entity_memory": entity_memory, "learned_knowledge": learned_knowledge, "decision_log": decision_log,
+            "instructions": instructions, "feedback": feedback,
         }
         if learning or (learning is None and all(v is None for v in given.values()) and not custom_stores):
             given = {name: True if name in DEFAULT_SLOTS and spec is None else spec for name, spec in given.items()}
+        self._improvement = _improvement_schedule(self_improvement)
+        if self._improvement is not None:  # improving needs the signals and somewhere to put the rules
+            given["instructions"] = True if instructions is None else instructions
+            given["feedback"] = True if feedback is None else feedback
         self._curator: Curator | None = None
         self._curation = CurationSchedule(curate_every) if curate_every is not None else None
         self._deferred: tuple[Any, ...] | None = (given, custom_stores or {}, searcher, track_recalls)
@@ -188,6 +206,8 @@ class LearningMachine(AgnoMachineMixin):
         try:
             self.searcher = _default_searcher(self.repo, searcher or "auto") if self._owns_searcher else searcher
             self._slots = self._build_slots(given, custom_stores)
+            self._context_notes = [slot.store.note_context for slot in self._slots
+                                   if callable(getattr(slot.store, "note_context", None))]
         except BaseException:
             self._close_searcher()
             if self._owns_repo:  # a bad configuration must not leave a repository (and its thread) open
@@ -295,6 +315,7 @@ class LearningMachine(AgnoMachineMixin):
             plan.spend(block, estimate_tokens(texts[slot.name]))
         if self._recall_log is not None:
             self._recall_log.note(recalled)  # a dict update; written to disk on the log's own thread
+        self._note_context(recalled, ctx)
         return recalled, texts
 
     async def arecall(self, user_id: str | None = None, session_id: str | None = None,
@@ -330,6 +351,7 @@ class LearningMachine(AgnoMachineMixin):
             plan.spend(block, estimate_tokens(texts[slot.name]))
         if self._recall_log is not None:
             self._recall_log.note(recalled)
+        self._note_context(recalled, ctx)
         return recalled, texts
 
     def build_context(self, user_id: str | None = None, session_id: str | None = None,
@@ -491,10 +513,12 @@ class LearningMachine(AgnoMachineMixin):
         self._schedule_curation(user_id)
         jobs = self._extraction_jobs(messages, user_id, session_id, message, extra)
         if not jobs:
+            self._schedule_improvement()
             return None
         if not (self.background if background is None else background):
             for job in jobs:
                 job()
+            self._schedule_improvement()
             return None
         if self._worker is None:
             self._worker = BackgroundWorker()
@@ -504,6 +528,7 @@ class LearningMachine(AgnoMachineMixin):
         self._pending_turns.add(future, user_id, session_id, stores)
         if session_id and user_id:
             self._session_users.setdefault(session_id, set()).add(user_id)
+        self._schedule_improvement()  # queued after the turn's extraction: it sees the turn's feedback
         return future
 
     async def aprocess(self, messages: Sequence[Mapping[str, Any]], user_id: str | None = None,
@@ -517,6 +542,48 @@ class LearningMachine(AgnoMachineMixin):
         self.last_turn = report
         tasks = [self._aextract(slot, turn, ctx, report) for slot in self._slots if slot.extracts]
         await asyncio.gather(*tasks)
+
+    # -- feedback and self-improvement (learning_fs.stores.feedback, learning_fs.improve) ---------
+    def feedback(self, run_id: str, score: float, comment: str = "", *, user_id: str | None = None,
+                 session_id: str | None = None) -> Any:
+        """Record a rating of a run (-1 … 1) with what its context held; returns the ``FeedbackRecord``.
+
+        Needs the ``feedback`` store (``feedback=True``); committed at once.
+        """
+        slot = self._slot("feedback")
+        writer = self.writer(slot.name, user_id=user_id, session_id=session_id, quote=comment or None)
+        return slot.store.rate(run_id, score, comment, writer=writer, user_id=user_id, session_id=session_id,
+                               namespace=self.namespace, agent_id=self.agent_id)
+
+    def improve(self, *, propose: bool = True) -> Any:
+        """Analyse the feedback and propose instruction and learning changes: ``improve.ImprovementReport``."""
+        from learning_fs.improve import Improver
+
+        return Improver.for_machine(self).run(propose=propose)
+
+    def _note_context(self, recalled: Mapping[str, Any], ctx: Mapping[str, Any]) -> None:
+        """Tell the stores that keep run contexts (feedback) what this run's context holds (a dict insert)."""
+        for note in self._context_notes:
+            try:
+                note(recalled, user_id=ctx.get("user_id"), session_id=ctx.get("session_id"),
+                     message=ctx.get("message"), run_id=ctx.get("run_id"))
+            except Exception:
+                log.exception("could not note the context of this run for feedback")
+
+    def _schedule_improvement(self) -> None:
+        """Count a turn for ``self_improvement``; when a run is due, queue it on the background worker."""
+        if self._improvement is None or not self._improvement.turn():
+            return
+        from learning_fs.improve import improve_quietly
+
+        job = functools.partial(improve_quietly, self)
+        if not self.background:
+            job()
+            return
+        if self._worker is None:
+            self._worker = BackgroundWorker()
+            finish_at_exit(self)
+        self._pending_turns.add(self._worker.submit([job]), None, None, ["self_improvement"])
 
     # -- review (learning_fs.review: the same operations as the CLI) -----------------------------
     def proposals(self) -> list[Any]:
@@ -693,7 +760,8 @@ class LearningMachine(AgnoMachineMixin):
 
 
 # -- module helpers ---------------------------------------------------------------------------
-_OPENED_ON_USE = frozenset({"repo", "_owns_repo", "_recall_log", "_owns_searcher", "searcher", "_slots"})
+_OPENED_ON_USE = frozenset({"repo", "_owns_repo", "_recall_log", "_owns_searcher", "searcher", "_slots",
+                            "_context_notes"})
 
 
 def _knowledge_searcher(knowledge: Any) -> Any:
@@ -776,7 +844,18 @@ _CONFIG_NAMES = {
     "entity_memory": "EntityMemoryConfig",
     "learned_knowledge": "LearnedKnowledgeConfig",
     "decision_log": "DecisionLogConfig",
+    "instructions": "InstructionsConfig",
+    "feedback": "BehavioralFeedbackConfig",
 }
+
+
+def _improvement_schedule(spec: Any) -> Any:
+    """``self_improvement=``: None/False (off), True (defaults), an ``int`` (every N turns) or a config."""
+    if spec is None or spec is False:
+        return None
+    from learning_fs.improve.schedule import ImprovementSchedule
+
+    return ImprovementSchedule.from_spec(spec)
 
 
 def _config_type(slot: str) -> type[StoreConfig]:

@@ -15,12 +15,23 @@ from typing import Literal
 
 from learning_fs.errors import RecordParseError, UnsafePathError
 from learning_fs.format.items import Item
-from learning_fs.format.layout import FOLDERS, is_private_path, kind_from_path, namespace_segment, user_folder
+from learning_fs.format.layout import (
+    FEEDBACK_FOLDER,
+    FOLDERS,
+    instructions_path,
+    is_private_path,
+    kind_from_path,
+    namespace_segment,
+    user_folder,
+)
 from learning_fs.format.merge import find_conflicts
 from learning_fs.format.records import (
+    FEEDBACK_SIGNALS,
     USER_NAMESPACE,
     DecisionRecord,
     EntityRecord,
+    FeedbackRecord,
+    InstructionsRecord,
     LearningRecord,
     Record,
     SessionRecord,
@@ -153,7 +164,7 @@ def _check_place(checker: _FileChecker, record: Record) -> None:
     if record.namespace == USER_NAMESPACE:
         checker.error(checker.key_line("namespace"), "a private record (namespace 'user') outside users/")
         return
-    folder = FOLDERS.get(record.kind)
+    folder = FOLDERS.get(record.kind) or (FEEDBACK_FOLDER if record.kind == "feedback" else None)
     if folder is not None:
         try:
             expected_ns = namespace_segment(record.namespace)
@@ -184,6 +195,18 @@ def _check_fields(checker: _FileChecker, record: Record) -> None:
                           f"confidence must be between 0 and 1, not {record.confidence}")
     elif isinstance(record, SessionRecord):
         required = {"session_id": record.session_id}
+    elif isinstance(record, InstructionsRecord):
+        required = {"agent": record.agent}
+        if checker.path != instructions_path(record.agent):
+            checker.error(checker.key_line("agent"), f"the instructions of agent {record.agent!r} belong in "
+                          f"{instructions_path(record.agent)}")
+    elif isinstance(record, FeedbackRecord):
+        required = {"signal": record.signal}
+        if not -1 <= record.score <= 1:
+            checker.error(checker.key_line("score"), f"score must be between -1 and 1, not {record.score}")
+        if record.signal not in FEEDBACK_SIGNALS:
+            checker.warn(checker.key_line("signal"), f"unknown signal {record.signal!r} (known: "
+                         f"{', '.join(FEEDBACK_SIGNALS)}); counted by its score only")
     for key, value in required.items():
         if not str(value or "").strip():
             checker.error(checker.key_line(key), f"missing required field {key!r}")
@@ -230,7 +253,8 @@ def validate_repo(repo: MemoryRepo, paths: list[str] | None = None) -> list[Prob
     first_seen: dict[str, str] = {}
     entities: dict[tuple[str, str | None], set[str]] = {}
     links: list[tuple[str, int, Record, Item]] = []
-    for path in repo.paths() if paths is None else paths:
+    listed = [*repo.paths(), *repo.paths("instructions"), *repo.paths("feedback")] if paths is None else paths
+    for path in listed:
         try:
             text = (repo.root / path).read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:

@@ -3,6 +3,8 @@
 from learning_fs.stores.base import BaseStore, ToolError
 from learning_fs.stores.decision_log import DecisionLogConfig, DecisionLogStore
 from learning_fs.stores.entity_memory import EntityMemoryConfig, EntityMemoryStore
+from learning_fs.stores.feedback import BehavioralFeedbackConfig, FeedbackConfig, FeedbackStore
+from learning_fs.stores.instructions import InstructionsConfig, InstructionsStore
 from learning_fs.stores.learned_knowledge import LearnedKnowledgeConfig, LearnedKnowledgeStore
 from learning_fs.stores.outcome import StoreOutcome
 from learning_fs.stores.profile_schema import UserProfile
@@ -21,10 +23,15 @@ from learning_fs.stores.user_profile import UserProfileConfig, UserProfileStore
 __all__ = [
     "CONTEXT_KEYS",
     "BaseStore",
+    "BehavioralFeedbackConfig",
     "DecisionLogConfig",
     "DecisionLogStore",
     "EntityMemoryConfig",
     "EntityMemoryStore",
+    "FeedbackConfig",
+    "FeedbackStore",
+    "InstructionsConfig",
+    "InstructionsStore",
     "LearnedKnowledgeConfig",
     "LearnedKnowledgeStore",
     "LearningMode",

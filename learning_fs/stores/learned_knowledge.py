@@ -62,7 +62,9 @@ class LearnedKnowledgeStore(BaseStore):
         """
         if not message:
             return []
-        found = self._found(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
+        found = [(record, snippet) for record, snippet  # demoted by feedback: out of the context
+                 in self._found(message, self.config.recall_limit * 2 + 2, user_id, namespace, searcher, repo)
+                 if not demoted(record)]
         room = self.config.context_budget if budget is None else budget
         candidates = [Candidate(record, _cost(record), record.learning,
                                 _cost(record) - estimate_tokens(record.learning) + _pointer(record), snippet)
@@ -166,6 +168,12 @@ class LearnedKnowledgeStore(BaseStore):
 
         rejected = [*self.config.rejected_examples, *rejected_examples(repo or self.repo, "learning")]
         return {"existing": [describe(record) for record in existing], "rejected_examples": rejected}
+
+
+def demoted(record: LearningRecord) -> bool:
+    """``demoted: true`` in the frontmatter: kept out of the context (search still finds it)."""
+    value = record.extra.get("demoted")
+    return value is True or str(value).casefold() in ("true", "yes", "1")
 
 
 def describe(record: LearningRecord) -> str:
