@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from learning_fs import Agent, EntityMemoryConfig, LearningMachine, RunResponse
+from learning_fs import Agent, EntityMemoryConfig, LearningMachine, LearningMode, RunResponse
 from learning_fs.agent import model_or_exit
 
 USER = "alice@example.com"
@@ -18,7 +18,8 @@ USER = "alice@example.com"
 
 def main(model: Any = None, repo: Any = "tmp/entity_memory") -> list[RunResponse]:
     model = model or model_or_exit()
-    machine = LearningMachine(repo, model=model, entity_memory=EntityMemoryConfig(namespace="global"))
+    entities = EntityMemoryConfig(mode=LearningMode.ALWAYS, namespace="global")  # learned in the background
+    machine = LearningMachine(repo, model=model, entity_memory=entities)
     agent = Agent(model=model, learning=machine)
 
     first = agent.print_response(

@@ -69,7 +69,8 @@ def chat(state: State, user_id: str, session_id: str | None, model_id: str | Non
     machine = LearningMachine(
         repo, model=model, namespace=namespace, agent_id="learning-fs-chat",
         user_profile=UserProfileConfig(), user_memory=UserMemoryConfig(), session_context=SessionContextConfig(),
-        entity_memory=EntityMemoryConfig(), learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode(knowledge_mode)),
+        entity_memory=EntityMemoryConfig(mode=LearningMode.ALWAYS),
+        learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode(knowledge_mode)),
     )
     agent = Agent(model=model, learning=machine, agent_id="learning-fs-chat",
                   instructions="You are a helpful assistant. Answer concisely.")

@@ -285,6 +285,11 @@ class EntityRecord(Record):
     def title_text(self) -> str:
         return self.name or self.id
 
+    @property
+    def entity_id(self) -> str:
+        """Agno's name for the entity's id."""
+        return self.id
+
 
 class LearningRecord(Record):
     """One per insight: a specific, actionable, generalizable lesson with its context."""

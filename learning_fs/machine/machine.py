@@ -45,6 +45,7 @@ from learning_fs.machine.writer import BufferedWriter, RecordWriter
 from learning_fs.repo import MemoryRepo
 from learning_fs.stores.outcome import StoreOutcome
 from learning_fs.stores.protocol import StoreConfig, accepts_keyword, call_with_context
+from learning_fs.stores.switches import apply_switches
 
 if TYPE_CHECKING:
     from learning_fs.curate.curator import Curator
@@ -438,6 +439,7 @@ class LearningMachine(AgnoMachineMixin):
             writer = self.writer(slot.name, user_id=user_id, session_id=session_id, quote=message)
             try:
                 store_tools = list(call_with_context(get_tools, **ctx, writer=writer) or [])
+                store_tools = apply_switches(getattr(slot.store, "config", None), store_tools, agent=True)
             except Exception:
                 log.exception("%s: get_tools failed; the agent runs without its tools", slot.name)
                 continue

@@ -28,6 +28,7 @@ from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE
 from learning_fs.search import LexicalSearcher, Searcher
 from learning_fs.stores.outcome import StoreOutcome
 from learning_fs.stores.protocol import EXTRACTING_MODES, TOOL_MODES, LearningMode, StoreConfig, check_mode
+from learning_fs.stores.switches import apply_switches
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
@@ -285,7 +286,8 @@ class BaseStore:
         tools, so "required" never forces an invented save); a server that refuses it is asked
         with ``"auto"`` instead, and remembered (``OpenAIChat``).
         """
-        tools: list[Callable[..., str]] = [*self.write_tools(writer=buffer, **ctx), nothing_to_save]
+        tools: list[Callable[..., str]] = [
+            *apply_switches(self.config, self.write_tools(writer=buffer, **ctx), agent=False), nothing_to_save]
         system = self.renderer.render(f"{self.learning_type}_extract.jinja", instructions=self.config.instructions,
                                       **self.prompt_data(messages, **ctx))
         prompt = [{"role": "system", "content": system},

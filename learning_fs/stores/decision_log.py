@@ -8,6 +8,7 @@ later, so recall can show the agent its past decisions on similar matters *with*
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
 from learning_fs.format.layout import FOLDERS, namespace_segment
 from learning_fs.format.records import DecisionRecord
+from learning_fs.format.slugs import slugify
 from learning_fs.search import Searcher, visible_to
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
@@ -37,6 +39,8 @@ class DecisionLogConfig(StoreConfig):
     mode: LearningMode = LearningMode.AGENTIC
     recall_limit: int = 5  # at most this many decisions in the context, budget permitting
     context_budget: int = 500
+    agent_can_save: bool = True  # Agno: False keeps log_decision and record_outcome from the agent
+    agent_can_search: bool = True  # Agno: False keeps search_decisions from the agent
 
     def build(self, repo: MemoryRepo | None = None) -> DecisionLogStore:
         return DecisionLogStore(self, repo)
@@ -122,15 +126,20 @@ class DecisionLogStore(BaseStore):
         store = self
 
         @store_tool
-        def search_decisions(query: str, limit: int = 5) -> str:
+        def search_decisions(query: str, limit: int = 5, decision_type: str | None = None,
+                             days: int | None = None) -> str:
             """Search decisions made earlier, with their reasoning and outcomes.
 
             Args:
                 query: What the decision was about.
                 limit: The most decisions to return.
+                decision_type: Only decisions of this type (tool_selection, response_style, …).
+                days: Only decisions made in the last N days.
             """
-            found = store.search(query, max(1, min(limit, 20)), user_id, namespace, searcher, repo)
-            return "\n".join(describe(record) for record in found) or "No matching decisions."
+            wanted = max(1, min(limit, 20))
+            found = [record for record in store.search(query, wanted * 3, user_id, namespace, searcher, repo)
+                     if (not decision_type or decision_type in record.tags) and (days is None or _recent(record, days))]
+            return "\n".join(describe(record) for record in found[:wanted]) or "No matching decisions."
 
         return search_decisions
 
@@ -141,7 +150,7 @@ class DecisionLogStore(BaseStore):
 
         @store_tool
         def log_decision(decision: str, reasoning: str, alternatives: list[str] | None = None,
-                         confidence: float | None = None) -> str:
+                         confidence: float | None = None, decision_type: str | None = None) -> str:
             """Record a significant decision you made, so its outcome can be judged and learned from.
 
             Args:
@@ -149,6 +158,7 @@ class DecisionLogStore(BaseStore):
                 reasoning: Why this option was chosen.
                 alternatives: The other options that were considered.
                 confidence: How sure you are, from 0.0 to 1.0.
+                decision_type: Its category, e.g. tool_selection, response_style, clarification.
             """
             active = store.require_writer(writer)
             text = decision.strip()
@@ -161,6 +171,7 @@ class DecisionLogStore(BaseStore):
                 alternatives=[Item(id=new_id("alternative"), text=" ".join(a.split()))
                               for a in alternatives or [] if a.strip()],
                 namespace=space, user=store.owner(space, user_id),
+                tags=[slugify(decision_type)] if decision_type and decision_type.strip() else [],
             )
             result = active.save([record], summary=one_line(f"Decide: {text}"))
             return tool_reply(active, result, f"Logged decision {record.id}.", f"the decision {record.id}")
@@ -193,6 +204,17 @@ class DecisionLogStore(BaseStore):
                     repo: MemoryRepo | None = None, **_: Any) -> dict[str, Any]:
         related = self.search(transcript(messages, 2000), 5, user_id, namespace, searcher, repo)
         return {"related": [describe(record) for record in related]}
+
+
+def _recent(record: DecisionRecord, days: int) -> bool:
+    """Whether the decision was made in the last ``days`` days (an unreadable date counts as recent)."""
+    try:
+        made = dt.datetime.fromisoformat(str(record.created).replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if made.tzinfo is None:
+        made = made.replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc) - made <= dt.timedelta(days=days)
 
 
 def describe(record: DecisionRecord) -> str:

@@ -23,23 +23,34 @@ from learning_fs.format.records import EntityRecord, now
 from learning_fs.ops.entities import inverse_relation
 from learning_fs.search import Searcher, tokenize, visible_to
 from learning_fs.stores.base import BaseStore, ToolError, one_line, store_tool, tool_reply, transcript
-from learning_fs.stores.protocol import StoreConfig
+from learning_fs.stores.protocol import LearningMode, StoreConfig
 from learning_fs.stores.selection import Candidate, Excerpt, query_weights, select, share_of
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
 
+ARCHIVED = "archived"  # the tag forget() puts on an entity: out of the context, still searchable
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\b[\s:,-]*(.*)$")
 _ATTRIBUTE = re.compile(r"^\s*([A-Za-z][\w '-]{0,39}?)\s*:\s*(\S.*)$")
 
 
 @dataclass(kw_only=True)
 class EntityMemoryConfig(StoreConfig):
-    """Options of the entity memory store; each ``enable_*`` switches one write tool on or off."""
+    """Options of the entity memory store; each ``enable_*`` switches one write tool on or off.
 
+    AGENTIC by default, like Agno: the agent records entities through its tools as it talks
+    (``remember_about``, ``link_entities``, ``forget`` are Agno's; ``create_entity``, ``add_fact``,
+    ``add_event``, ``add_relationship`` the finer-grained ones). ALWAYS extracts after each turn.
+    """
+
+    mode: LearningMode = LearningMode.AGENTIC
     enable_create_entity: bool = True
     enable_add_fact: bool = True
     enable_add_event: bool = True
     enable_add_relationship: bool = True
+    enable_remember_about: bool = True
+    enable_link_entities: bool = True
+    enable_forget: bool = True
     recall_limit: int = 5  # at most this many entities in the context, budget permitting
     context_budget: int = 600
 
@@ -69,6 +80,7 @@ class EntityMemoryStore(BaseStore):
         if not message:
             return []
         found = self.find(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
+        found = [record for record in found if ARCHIVED not in record.tags]  # forget(): out of context, searchable
         room = self.config.context_budget if budget is None else budget
         share = share_of(room, len(found))
         candidates: list[Candidate[EntityRecord | Excerpt]] = []
@@ -112,14 +124,16 @@ class EntityMemoryStore(BaseStore):
         store = self
 
         @store_tool
-        def search_entities(query: str, limit: int = 5) -> str:
+        def search_entities(query: str | None = None, limit: int = 5) -> str:
             """Search the people, organisations, projects and other entities you know about.
 
             Args:
-                query: Names or words to look for.
+                query: Names or words to look for; leave it out to list the most recent entities.
                 limit: The most entities to return.
             """
-            found = store.find(query, max(1, min(limit, 20)), user_id, namespace, searcher, repo)
+            limit = max(1, min(limit, 20))
+            found = (store.find(query, limit, user_id, namespace, searcher, repo) if query and query.strip()
+                     else store.recent(limit, user_id, namespace, repo))
             return "\n\n".join(describe(record) for record in found) or "No matching entities."
 
         return search_entities
@@ -242,13 +256,100 @@ class EntityMemoryStore(BaseStore):
             link = f"{source.name} -{label}-> {other.name}"
             return tool_reply(active, result, f"Linked {link} (both ends).", f"the link {link}")
 
+        @store_tool
+        @locked
+        def remember_about(entity: str, entity_type: str = "thing", description: str | None = None,
+                           facts: list[str] | None = None, events: list[str] | None = None,
+                           note: str | None = None) -> str:
+            """Record what you learned about a person, organisation, project…: created if new, merged if known.
+
+            Args:
+                entity: Its name as people say it, e.g. "Acme Corp".
+                entity_type: person, organization, project, place, product, concept or thing.
+                description: One sentence saying what it is.
+                facts: Lasting facts; "attribute: value" (e.g. "status: shipped") replaces that attribute's old value.
+                events: Things that happened, each optionally starting with its date (YYYY-MM-DD).
+                note: Where more detail lives (a document, a channel).
+            """
+            active, record = load(entity, create=True, entity_type=entity_type)
+            if entity_type and (record.entity_type in ("thing", "unknown") or not record.facts):
+                record.entity_type = entity_type
+            if description and description.strip():
+                record.description = " ".join(description.split())
+            texts = [*(facts or []), *([f"note: {note}"] if note and note.strip() else [])]
+            added, retired = _merge_facts(record, texts, item)
+            for event in events or []:
+                dated = _DATED.match(" ".join(event.split()))
+                when, text = (dated.group(1), dated.group(2)) if dated else (now()[:10], " ".join(event.split()))
+                if text:
+                    record.events.append(item("event", text, date=when))
+            record.events.sort(key=lambda e: e.date or "")
+            if ARCHIVED in record.tags and (added or events):
+                record.tags = [t for t in record.tags if t != ARCHIVED]  # news about it: back in the directory
+            result = active.save([record], summary=one_line(f"Remember {record.name}"))
+            replaced = f"; retired {', '.join(retired)}" if retired else ""
+            saved = (f"Remembered {record.name} ({record.entity_type}, {record.id}): {len(added)} fact(s), "
+                     f"{len(events or [])} event(s){replaced}.")
+            return tool_reply(active, result, saved, f"what is known about {record.name} ({record.id})")
+
+        @store_tool
+        @locked
+        def link_entities(entity: str, relation: str, related_entity: str) -> str:
+            """Record a relationship between two entities; both ends record it (created if new).
+
+            Args:
+                entity: The entity the relation starts from, e.g. "Radar".
+                relation: A short label, e.g. depends_on, works_at, designs.
+                related_entity: The other entity's name.
+            """
+            return add_relationship(entity, relation, related_entity)
+
+        @store_tool
+        @locked
+        def forget(entity: str, fact: str | None = None) -> str:
+            """Retire a fact that is no longer true, or archive an entity that is gone (kept, searchable).
+
+            Args:
+                entity: The entity's name.
+                fact: The fact to retire (its id or its words); leave it out to archive the entity.
+            """
+            active, record = load(entity)
+            if fact is None or not fact.strip():
+                if ARCHIVED in record.tags:
+                    return f"{record.name} is already archived."
+                record.tags = sorted({*record.tags, ARCHIVED})
+                result = active.save([record], summary=one_line(f"Archive {record.name}"))
+                return tool_reply(active, result, f"Archived {record.name}: out of the context, still searchable.",
+                                  f"archiving {record.name}")
+            wanted = " ".join(fact.split()).casefold()
+            matches = [f for f in record.facts if f.active and (f.id == fact.strip() or wanted in f.text.casefold())]
+            if not matches:
+                return f"Error: {record.name} has no active fact matching {fact!r}."
+            for old in matches:
+                old.status, old.updated = "expired", now()
+            result = active.save([record], summary=one_line(f"{record.name}: retire {matches[0].text}"))
+            return tool_reply(active, result, f"Retired {len(matches)} fact(s) of {record.name}.",
+                              f"retiring {len(matches)} fact(s) of {record.name}")
+
         tools: list[Callable[..., str]] = [self._search_tool(user_id=user_id, namespace=namespace, **ctx)]
         for enabled, function in ((config.enable_create_entity, create_entity), (config.enable_add_fact, add_fact),
                               (config.enable_add_event, add_event),
-                              (config.enable_add_relationship, add_relationship)):
+                              (config.enable_add_relationship, add_relationship),
+                              (config.enable_remember_about, remember_about),
+                              (config.enable_link_entities, link_entities), (config.enable_forget, forget)):
             if enabled:
                 tools.append(function)
         return tools
+
+    def recent(self, limit: int, user_id: str | None, namespace: str | None,
+               repo: MemoryRepo | None = None) -> list[EntityRecord]:
+        """The most recently changed entities of the namespace (``search_entities`` without a query)."""
+        space = self.namespace_for(namespace)
+        if space == "user" and not user_id:
+            return []
+        records = [r for r in self._repo(repo).list("entity", namespace=space, copy=False)
+                   if isinstance(r, EntityRecord) and (r.user is None or r.user == user_id)]
+        return sorted(records, key=lambda r: r.updated or r.created, reverse=True)[:limit]
 
     def lookup(self, writer: Any, name: str, namespace: str, user_id: str | None,
                searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> EntityRecord | None:
@@ -285,12 +386,30 @@ class EntityMemoryStore(BaseStore):
 
 def describe(record: EntityRecord) -> str:
     """An entity as the model reads it in tool results and prompts: ids included, live items only."""
-    lines = [f"{record.name} ({record.entity_type}) [{record.id}]" + (f": {record.description}"
-                                                                    if record.description else "")]
+    archived = " (archived)" if ARCHIVED in record.tags else ""
+    lines = [f"{record.name} ({record.entity_type}) [{record.id}]{archived}" + (f": {record.description}"
+                                                                              if record.description else "")]
     lines += [f"- fact {f.id}: {f.text}" for f in record.facts if f.active]
     lines += [f"- event {e.date}: {e.text}" for e in record.events[-5:] if e.active]
     lines += [f"- {r.relation} {r.target}" for r in record.relationships if r.active]
     return "\n".join(lines)
+
+
+def _merge_facts(record: EntityRecord, texts: list[str], item: Callable[..., Item]) -> tuple[list[str], list[str]]:
+    """Add new facts; an ``attribute: value`` fact supersedes the live fact of that attribute. Ids added, retired."""
+    added: list[str] = []
+    retired: list[str] = []
+    for raw in texts:
+        text = " ".join(str(raw).split())
+        if not text or any(f.active and f.text.casefold() == text.casefold() for f in record.facts):
+            continue
+        new = item("fact", text)
+        for previous in [f for f in record.facts if f.active and _same_attribute(f.text, text)]:
+            previous.status, previous.superseded_by, previous.updated = "superseded", new.id, new.created
+            retired.append(previous.id)
+        record.facts.append(new)
+        added.append(new.id)
+    return added, retired
 
 
 def _named(record: Any, name: str) -> bool:

@@ -36,6 +36,8 @@ class LearnedKnowledgeConfig(StoreConfig):
     context_budget: int = 600
     # Agno's vector store for learnings; here "index", "lexical" or a Searcher (the machine's search backend).
     knowledge: Any = None
+    agent_can_save: bool = True  # Agno: False keeps save_learning from the agent
+    agent_can_search: bool = True  # Agno: False keeps search_learnings from the agent
 
     def build(self, repo: MemoryRepo | None = None) -> LearnedKnowledgeStore:
         return LearnedKnowledgeStore(self, repo)

@@ -32,6 +32,11 @@ class SessionContextConfig(StoreConfig):
 
     enable_planning: bool = False
     context_budget: int = 500
+    # Agno's switches, accepted: the session has one update tool (enable_update_context=False removes it).
+    enable_add_context: bool = True
+    enable_update_context: bool = True
+    enable_delete_context: bool = True
+    enable_clear_context: bool = False
 
     def build(self, repo: MemoryRepo | None = None) -> SessionContextStore:
         return SessionContextStore(self, repo)

@@ -46,6 +46,12 @@ class UserMemoryConfig(StoreConfig):
 
     max_memories: int = 20  # at most this many memories in the context, budget permitting
     context_budget: int = 500
+    # Agno's switches: each takes one write tool away (agent and extraction); agent_can_* the agent's only.
+    enable_add_memory: bool = True
+    enable_update_memory: bool = True
+    enable_delete_memory: bool = True
+    enable_clear_memories: bool = False  # accepted; there is no clear tool (delete memories one by one)
+    agent_can_update_memories: bool = True
 
     def build(self, repo: MemoryRepo | None = None) -> UserMemoryStore:
         return UserMemoryStore(self, repo)

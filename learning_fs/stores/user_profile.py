@@ -32,6 +32,8 @@ class UserProfileConfig(StoreConfig):
 
     schema: type[UserProfile] = UserProfile
     context_budget: int = 300
+    enable_update_profile: bool = True  # Agno: False takes update_user_profile away (agent and extraction)
+    agent_can_update_profile: bool = True  # Agno: False keeps the tool from the agent only
 
     def build(self, repo: MemoryRepo | None = None) -> UserProfileStore:
         return UserProfileStore(self, repo)

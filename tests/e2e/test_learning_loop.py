@@ -30,7 +30,7 @@ def _machine(repo: MemoryRepo, board: Switchboard) -> LearningMachine:
         model=board.model(),
         user_profile=UserProfileConfig(),
         session_context=SessionContextConfig(),
-        entity_memory=EntityMemoryConfig(namespace="acme-team"),
+        entity_memory=EntityMemoryConfig(mode=LearningMode.ALWAYS, namespace="acme-team"),
         learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode.AGENTIC),
         agent_id="helper",
     )

@@ -77,13 +77,14 @@ def test_same_attribute_supersedes_without_being_told(repo: MemoryRepo) -> None:
 def test_enable_flags_choose_the_tools(repo: MemoryRepo) -> None:
     store = _agentic(repo, enable_create_entity=False, enable_add_event=False)
     t = tools(store, repo)
-    assert list(t) == ["search_entities", "add_fact", "add_relationship"]
+    assert list(t) == ["search_entities", "add_fact", "add_relationship", "remember_about", "link_entities", "forget"]
     assert "no entity named 'Nobody'" in t["add_fact"]("Nobody", "exists")
-    assert list(tools(EntityMemoryConfig().build(repo), repo)) == ["search_entities"]  # ALWAYS: search only
+    always = EntityMemoryConfig(mode="always").build(repo)
+    assert list(tools(always, repo)) == ["search_entities"]  # ALWAYS: search only
 
 
 def test_process_extracts_entities_from_the_turn(repo: MemoryRepo, fake_llm: FakeLLM, model: Any) -> None:
-    store = EntityMemoryConfig().build(repo)
+    store = EntityMemoryConfig(mode="always").build(repo)
     tools(_agentic(repo), repo)["add_fact"]("Globex", "industry: energy")
     old = _entity(repo, "Globex").facts[0]
     fake_llm.enqueue_tool_calls([

@@ -27,7 +27,7 @@ STORES: dict[str, Callable[[], Any]] = {
     "user_profile": lambda: UserProfileConfig(),
     "user_memory": lambda: UserMemoryConfig(),
     "session_context": lambda: SessionContextConfig(),
-    "entity_memory": lambda: EntityMemoryConfig(),
+    "entity_memory": lambda: EntityMemoryConfig(mode="always"),
     "learned_knowledge": lambda: LearnedKnowledgeConfig(mode="always"),
     "decision_log": lambda: DecisionLogConfig(mode="always"),
 }
