@@ -13,11 +13,13 @@ if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
 
 WORKFLOW = ".github/workflows/memory-check.yml"
+MERGE_WORKFLOW = ".github/workflows/memory-merge.yml"
 
 
 @click.command("init")
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--github", is_flag=True, help=f"Also add {WORKFLOW}: `learning-fs check` on every pull request.")
+@click.option("--github", is_flag=True, help=f"Also add {WORKFLOW} (`learning-fs check` on every pull request) "
+              f"and {MERGE_WORKFLOW} (merges the base into a conflicting pull request with the record merge).")
 @pass_state
 def init(state: State, path: Path | None, github: bool) -> None:
     """Create a memory repository at PATH (default: the --repo path).
@@ -32,7 +34,7 @@ def init(state: State, path: Path | None, github: bool) -> None:
       learning-fs init                      # ./memory_repo
       learning-fs --repo ~/agent-memory init
       learning-fs init /srv/memory
-      learning-fs init --github             # with the CI workflow for pull requests
+      learning-fs init --github             # with the CI workflows for pull requests
     """
     from learning_fs.repo import MemoryRepo
     from learning_fs.repo.mergedriver import ATTRIBUTES, ATTRIBUTES_FILE, covers, install
@@ -46,7 +48,7 @@ def init(state: State, path: Path | None, github: bool) -> None:
         merging = install(repo)
         if existed and not had and not any(ATTRIBUTES_FILE in line for line in merging):
             merging.insert(0, f"committed {ATTRIBUTES_FILE}: record files merge with the learning-fs driver")
-        added = _add_workflow(repo) if github else False
+        added = _add_workflow(repo) if github else []
     finally:
         repo.close()
     if existed and not added and not merging:
@@ -56,19 +58,24 @@ def init(state: State, path: Path | None, github: bool) -> None:
     if existed:
         for line in merging:
             click.echo(line)
-    if added:
+    if WORKFLOW in added:
         click.echo(f"Added {WORKFLOW}: pull requests are checked with `learning-fs check`")
+    if MERGE_WORKFLOW in added:
+        click.echo(f"Added {MERGE_WORKFLOW}: a conflicting pull request gets its base merged in as records")
 
 
-def _add_workflow(repo: MemoryRepo) -> bool:
-    """Commit the shipped workflow (templates/github/memory-check.yml) unless the repository has one."""
+def _add_workflow(repo: MemoryRepo) -> list[str]:
+    """Commit the shipped workflows (templates/github/) the repository does not have yet, in one commit."""
     from importlib import resources
 
-    data = resources.files("learning_fs.templates").joinpath("github").joinpath("memory-check.yml").read_bytes()
-    with repo.transaction("Add the memory check workflow", trailers={"Learning-Store": "repo"}) as tx:
-        if tx.read_bytes(WORKFLOW) is None:
-            tx.write_bytes(WORKFLOW, data)
-    return tx.commit is not None
+    shipped = resources.files("learning_fs.templates").joinpath("github")
+    added = []
+    with repo.transaction("Add the memory check and merge workflows", trailers={"Learning-Store": "repo"}) as tx:
+        for target, name in ((WORKFLOW, "memory-check.yml"), (MERGE_WORKFLOW, "merge-records.yml")):
+            if tx.read_bytes(target) is None:
+                tx.write_bytes(target, shipped.joinpath(name).read_bytes())
+                added.append(target)
+    return added if tx.commit is not None else []
 
 
 def register(cli: click.Group) -> None:

@@ -105,7 +105,9 @@ def test_init_github_copies_the_workflow_into_the_new_repository(tmp_path: Path)
     assert result.exit_code == 0, result.output
     copied = target / ".github" / "workflows" / "memory-check.yml"
     assert copied.read_bytes() == (ROOT / "templates" / "github" / "memory-check.yml").read_bytes()
-    assert git(target, "log", "-1", "--format=%s").strip() == "Add the memory check workflow"
+    merge = target / ".github" / "workflows" / "memory-merge.yml"
+    assert merge.read_bytes() == (ROOT / "templates" / "github" / "merge-records.yml").read_bytes()
+    assert git(target, "log", "-1", "--format=%s").strip() == "Add the memory check and merge workflows"
     assert git(target, "status", "--porcelain") == ""
     again = CliRunner().invoke(cli, ["--repo", str(target), "init", "--github"], catch_exceptions=False)
     assert "nothing changed" in again.stdout and git(target, "rev-list", "--count", "HEAD").strip() == "2"
