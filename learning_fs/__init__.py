@@ -65,6 +65,7 @@ _EXPORTS: dict[str, str] = {
     "UserProfile": "learning_fs.stores",
     "UserProfileConfig": "learning_fs.stores",
     "call_with_context": "learning_fs.stores",
+    "tool": "learning_fs.agent",
 }
 
 __all__ = [
@@ -120,6 +121,7 @@ __all__ = [
     "UserProfileConfig",
     "__version__",
     "call_with_context",
+    "tool",
 ]
 
 
@@ -140,6 +142,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
     from learning_fs.agent import (
         Agent,
         RunResponse,
+        tool,
     )
     from learning_fs.context import (
         ContextRenderer,

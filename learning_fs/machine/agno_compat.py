@@ -268,7 +268,7 @@ class StoreView:
             found = [r for r in found if isinstance(r, DecisionRecord)
                      and (agent_id is None or r.source.agent == agent_id)
                      and (session_id is None or r.source.session == session_id)
-                     and (decision_type is None or decision_type in r.tags)
+                     and (decision_type is None or slugify(decision_type) in r.tags)
                      and (days is None or _within(r.created, days))]
         return found[:limit]
 
@@ -291,6 +291,15 @@ class StoreView:
     async def aget_tools(self, user_id: str | None = None, session_id: str | None = None,
                          message: str | None = None, **extra: Any) -> list[Callable[..., Any]]:
         return self.get_tools(user_id, session_id, message, **extra)
+
+    def update_profile(self, user_id: str, **fields: Any) -> str:
+        """Agno's ``update_profile``: set profile fields for ``user_id`` (the ``update_user_profile`` tool's write)."""
+        if self._name != "user_profile":
+            raise TypeError(f"update_profile is the user profile's; {self._name} has other tools")
+        machine = self._machine
+        tools = call_with_context(self.store.write_tools, user_id=user_id, repo=machine.repo,
+                                  writer=machine.writer(self._name, user_id=user_id))
+        return str(tools[0](**fields))
 
     # -- printing -----------------------------------------------------------------------------
     def print(self, user_id: str | None = None, session_id: str | None = None, *, query: str | None = None,

@@ -137,8 +137,9 @@ class DecisionLogStore(BaseStore):
                 days: Only decisions made in the last N days.
             """
             wanted = max(1, min(limit, 20))
+            kind = slugify(decision_type) if decision_type and decision_type.strip() else None
             found = [record for record in store.search(query, wanted * 3, user_id, namespace, searcher, repo)
-                     if (not decision_type or decision_type in record.tags) and (days is None or _recent(record, days))]
+                     if (kind is None or kind in record.tags) and (days is None or _recent(record, days))]
             return "\n".join(describe(record) for record in found[:wanted]) or "No matching decisions."
 
         return search_decisions

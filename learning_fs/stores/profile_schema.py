@@ -38,6 +38,15 @@ class UserProfile:
         hints = typing.get_type_hints(cls)
         return {f.name: hints.get(f.name, Any) for f in dataclasses.fields(cls)}
 
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that have a value (Agno's ``UserProfile.to_dict``)."""
+        return {key: value for key, value in dataclasses.asdict(self).items() if value not in (None, "", [], {})}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> UserProfile | None:
+        """Agno's ``UserProfile.from_dict``: ``None`` for anything that is not a mapping."""
+        return cls.from_fields(dict(data)) if isinstance(data, dict) else None
+
     @classmethod
     def from_fields(cls, values: dict[str, Any]) -> UserProfile:
         """Build from a record's ``fields`` mapping; keys the schema does not know are ignored."""

@@ -258,3 +258,97 @@ def test_capture_hook_learns_without_learning_and_history_can_be_turned_off(
     assert "You have a memory" not in cookbook.extractions[0]["messages"][1]["content"]  # the turn, not the prompt
     assert [m["role"] for m in cookbook.agent.requests[1]["messages"]] == ["user"]  # no history
     learning.close()
+
+
+def test_hitl_under_agnos_names_and_tool_requires_confirmation(tmp_path: Path, cookbook: Cookbook) -> None:
+    from learning_fs import tool
+
+    deleted: list[str] = []
+
+    @tool(requires_confirmation=True)
+    def delete_account(account: str) -> str:
+        """Delete an account for good.
+
+        Args:
+            account: The account id.
+        """
+        deleted.append(account)
+        return f"deleted {account}"
+
+    cookbook.agent.enqueue_tool_calls([("add_memory", {"memory": "Prefers tea"})]).enqueue_text("Saved.")
+    cookbook.agent.enqueue_tool_calls([("delete_account", {"account": "acme"})]).enqueue_text("Not deleted.")
+    machine = LearningMachine(tmp_path / "r", user_memory=UserMemoryConfig(mode=LearningMode.HITL))
+    agent = Agent(model=cookbook.model(), learning=machine, tools=[delete_account])
+
+    run = agent.run("I prefer tea, remember that", user_id="t", session_id="s")
+    assert run.is_paused and [r.tool_execution.tool_name for r in run.active_requirements] == ["add_memory"]
+    requirement = run.active_requirements[0]
+    assert requirement.needs_confirmation and requirement.tool_execution.tool_args == {"memory": "Prefers tea"}
+    requirement.confirm()
+    done = agent.continue_run(run_id=run.run_id, requirements=run.requirements)  # Agno's spelling
+    assert done.content == "Saved." and [m.text for m in machine.user_memory_store.get(user_id="t").memories] == [
+        "Prefers tea"]
+
+    second = agent.run("Delete the acme account", user_id="t", session_id="s")
+    assert [r.tool_execution.tool_name for r in second.active_requirements] == ["delete_account"]
+    second.active_requirements[0].reject()
+    assert agent.continue_run(second).content == "Not deleted." and deleted == []
+    with pytest.raises(ValueError, match="no paused run"):
+        agent.continue_run(run_id=run.run_id)  # a run continues once
+    agent.close()
+
+
+def test_to_dict_from_dict_requires_history_aget_tools_update_profile(tmp_path: Path) -> None:
+    from learning_fs import DecisionLogConfig, UserProfile
+
+    machine = LearningMachine(tmp_path / "r", max_updates_per_run=4, namespace="team",
+                              user_profile=UserProfileConfig(mode=LearningMode.AGENTIC, agent_can_update_profile=False),
+                              learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode.PROPOSE),
+                              decision_log=DecisionLogConfig(agent_can_save=False))
+    data = machine.to_dict()
+    assert data["user_profile"]["mode"] == "agentic" and data["learned_knowledge"]["mode"] == "propose"
+    rebuilt = LearningMachine.from_dict(data, repo=tmp_path / "r")
+    assert rebuilt.to_dict() == data and rebuilt.requires_history  # PROPOSE needs the conversation
+    assert not LearningMachine(tmp_path / "r", user_memory=True).requires_history
+
+    names = [t.__name__ for t in asyncio.run(machine.aget_tools(user_id="u"))]
+    assert "update_user_profile" not in names  # agent_can_update_profile=False
+    assert "log_decision" not in names and "search_decisions" in names  # agent_can_save=False
+    assert "update_user_profile" in json_tools(machine.stores["user_profile"])  # extraction keeps it
+
+    assert "Updated profile" in machine.user_profile_store.update_profile("u", name="Uma")  # Agno's name
+    profile = machine.user_profile_store.get(user_id="u")
+    assert profile.to_dict() == {"name": "Uma"} and UserProfile.from_dict({"name": "Uma"}) == profile
+    machine.close()
+    rebuilt.close()
+
+
+def json_tools(store: object) -> list[str]:
+    return [t.__name__ for t in store.write_tools(user_id="u")]  # type: ignore[attr-defined]
+
+
+def test_enable_switches_remove_tools_from_extraction_too(tmp_path: Path, cookbook: Cookbook) -> None:
+    cookbook.store("add_memory").enqueue_text("nothing")
+    machine = LearningMachine(tmp_path / "r", cookbook.model(), background=False,
+                              user_memory=UserMemoryConfig(enable_delete_memory=False, enable_update_memory=False))
+    machine.process([{"role": "user", "content": "I like tea"}], "u", "s")
+    offered = {t["function"]["name"] for t in cookbook.extractions[0]["tools"]}
+    assert "add_memory" in offered and not offered & {"delete_memory", "update_memory"}
+    machine.close()
+
+
+def test_decision_filters_by_type_and_days(tmp_path: Path) -> None:
+    from learning_fs import DecisionLogConfig
+
+    machine = LearningMachine(tmp_path / "r", decision_log=DecisionLogConfig(), agent_id="ops")
+    tools = {t.__name__: t for t in machine.get_tools(user_id="u")}
+    tools["log_decision"]("Use Postgres for billing", "transactions", decision_type="tool_selection")
+    tools["log_decision"]("Answer in bullet points", "the user skims", decision_type="response_style")
+    assert "Use Postgres" in tools["search_decisions"]("billing postgres", decision_type="tool_selection")
+    assert "No matching decisions" in tools["search_decisions"]("billing postgres", decision_type="response_style")
+    assert "Use Postgres" in tools["search_decisions"]("billing postgres", days=1)
+    store = machine.decision_log_store
+    assert [d.decision for d in store.search(agent_id="ops", decision_type="response_style")] == [
+        "Answer in bullet points"]
+    assert store.search(agent_id="someone-else") == []
+    machine.close()
