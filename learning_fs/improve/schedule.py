@@ -36,7 +36,7 @@ class SelfImprovementConfig:
     min_users: int = 1
     min_failures: int = 3
     failure_ratio: float = 0.75
-    similarity: float = 0.5
+    similarity: float = 0.6
     use_model: bool = True
     demote_learnings: bool = True
     reword_rules: bool = True

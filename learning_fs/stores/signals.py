@@ -34,10 +34,13 @@ _WISH = re.compile(
     r"[\s,:;—–-]*(?P<wish>[^.!?\n]+)", re.IGNORECASE)
 _PRAISE = re.compile(r"^\W*(?:thanks|thank you|perfect|great|exactly|excellent|that'?s (?:right|it|perfect|great))\b",
                      re.IGNORECASE)
+_ABBREVIATION = re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|St|Jr|Sr|vs|etc|approx)\.(?=\s)", re.IGNORECASE)
 _LEADING = re.compile(r"^(?:(?:that|to|you|me|please|always|,)\s+)+", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _STOP = frozenset({"a", "an", "the", "to", "of", "in", "on", "for", "and", "or", "with", "me", "my", "i",
-                   "you", "your", "it", "is", "are", "be", "please"})
+                   "you", "your", "it", "is", "are", "be", "please", "as", "at", "by", "from", "so", "this",
+                   "that", "these", "those", "do", "does", "can", "could", "would", "should", "will", "just",
+                   "also", "every", "all"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ def wish(text: str) -> str | None:
 
 def wish_phrase(text: str) -> str | None:
     """What a correction asks for, in the user's words and case ("use ISO dates (YYYY-MM-DD)")."""
+    text = _ABBREVIATION.sub(r"\1", text)  # "Dr. Kim" is one name, not the end of a sentence
     match = _WISH.search(text)
     if match:
         phrase = match.group("wish")

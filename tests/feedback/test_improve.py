@@ -158,3 +158,11 @@ def test_cli_improve(machine, repo, invoke):
     assert made.exit_code == 0 and f"proposed {PROPOSAL}" in made.output
     assert "proposals/" + PROPOSAL in branches(repo)
 
+
+
+def test_different_peoples_names_are_not_one_rule(machine, repo):
+    corrected(machine, ["alice"], correction="No, please address me as Dr. Kim.")
+    corrected(machine, ["bob"], correction="No, please address me as Dr. Okafor.", tag="b-")
+    corrected(machine, ["carol"], correction="No, please address me as Dr. Novak.", tag="c-")
+    report = improver(repo, config=SelfImprovementConfig(min_corrections=2, min_users=2)).run()
+    assert report.proposed == [] and report.findings == []
