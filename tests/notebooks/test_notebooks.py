@@ -14,7 +14,7 @@ from learning_fs.example import build_example
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 # notebook -> (at least this many figures, at least this many tables)
-EXPECTED = {"growth": (5, 4), "review": (2, 4), "quality": (7, 4)}
+EXPECTED = {"growth": (5, 4), "review": (2, 4), "quality": (7, 4), "learning_effect": (1, 2)}
 
 
 def _strip_module():
