@@ -32,9 +32,16 @@ WRITE_BATCH = 2000
 def persistent_client(path: Path) -> ClientAPI:
     """A local Chroma client with telemetry off (it would otherwise phone home on start)."""
     import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
     from chromadb.config import Settings
 
-    return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+    except Exception:
+        # Chroma caches a system per folder before starting it; one that failed to start (a corrupt
+        # chroma.sqlite3) would be handed out again, so forget it and let the caller heal the folder.
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        raise
 
 
 def chunk_id(entry_id: str, chunk: int) -> str:

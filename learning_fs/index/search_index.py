@@ -396,6 +396,15 @@ class SearchIndex:
         """Number of entries (not chunks)."""
         return self._catalog.count()
 
+    def healthy(self) -> bool:
+        """Whether the catalog still answers (False once its file was deleted or overwritten)."""
+        try:
+            self._catalog.count()
+            self._catalog.get_value("config", "uid")
+        except Exception:
+            return False
+        return True
+
 
 def _same(stored: Entry, entry: Entry) -> bool:
     """True when writing ``entry`` would change nothing (same text, place and metadata)."""

@@ -13,6 +13,7 @@ opens it read-only (it searches what the writer keeps current, and says so).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import threading
@@ -258,6 +259,7 @@ class RepoIndex:
         self._check_open()
         core = self._core
         if core.watcher is None or not core.watcher.running:
+            options.setdefault("heal", lambda deep: _heal_if_lost(core, deep=deep))
             core.watcher = IndexWatcher(self.sync, **options).start()
         return core.watcher
 
@@ -336,7 +338,7 @@ def _acquire(repo: MemoryRepo, path: Path, embedder: Embedder | None, client: Cl
                         path)
             lock = None
         try:
-            index = SearchIndex.open(path, embedder=embedder or shared_embedder(), client=client)
+            index = _open_or_heal(path, embedder or shared_embedder(), client, can_heal=lock is not None)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -345,6 +347,70 @@ def _acquire(repo: MemoryRepo, path: Path, embedder: Embedder | None, client: Cl
         core = _Core(path, index, sync, lock, users=1)
         _cores[path] = core
         return core
+
+
+def _open_or_heal(path: Path, embedder: Embedder, client: ClientAPI | None, *, can_heal: bool) -> SearchIndex:
+    """Open the index in ``path``; if its files are unreadable, move them aside and start afresh.
+
+    Nothing in an index folder is the truth, so a corrupt Chroma or catalog file (a crash, a disk
+    error, garbage written over it) must not stop search: the folder is renamed to
+    ``<name>.corrupt-<time>`` (kept for a post-mortem, deleted by the next heal), one warning says
+    so, and the caller's catch-up rebuilds the entries from the files. Only the process holding
+    the writer lock heals; a reader, or an index on a Chroma server, raises as before.
+    """
+    try:
+        return SearchIndex.open(path, embedder=embedder, client=client)
+    except (LearningFSError, ImportError, PermissionError, KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:
+        if not can_heal or client is not None:
+            raise LearningFSError(f"the search index in {path} cannot be opened ({type(exc).__name__}: {exc}); "
+                                  "run `learning-fs index --rebuild`") from exc
+        aside = _move_aside(path)
+        log.warning("the search index in %s was unreadable (%s: %s); moved it to %s and rebuilding it from the "
+                    "files (search falls back to words until it is back)", path, type(exc).__name__,
+                    str(exc)[:200], aside.name)
+        return SearchIndex.open(path, embedder=embedder, client=client)
+
+
+def _heal_if_lost(core: _Core, *, deep: bool = False) -> bool:
+    """Rebuild an index whose folder was deleted or whose files no longer open; True if it did.
+
+    Run by the watcher before each batch (one ``stat``; ``deep`` also asks the catalog, after an
+    error): a long-running ``learning-fs watch`` whose
+    ``.learning_fs`` someone deleted would otherwise log an error per change and never recover.
+    """
+    if core.sync is None or core.closed:
+        return False
+    from learning_fs.index.search_index import CATALOG_FILE
+
+    if (core.directory / CATALOG_FILE).is_file() and (not deep or core.index.healthy()):
+        return False
+    old = core.index
+    with contextlib.suppress(Exception):  # first: Chroma keeps one system per folder, which must go
+        old.close()
+    if core.directory.exists():
+        _move_aside(core.directory)
+    core.directory.mkdir(parents=True, exist_ok=True)
+    log.warning("the search index in %s disappeared or broke; rebuilding it from the files", core.directory)
+    core.index = _open_or_heal(core.directory, old.embedder, None, can_heal=True)
+    core.sync.replace_index(core.index)
+    return True
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename the index folder out of the way (keeping its lock file where the lock holder expects it)."""
+    import shutil
+    import time
+
+    for old in path.parent.glob(f"{path.name}.corrupt-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+    aside.mkdir()
+    for child in path.iterdir():
+        if child.name != LOCK_FILE:
+            child.rename(aside / child.name)
+    return aside
 
 
 def _release(core: _Core) -> None:

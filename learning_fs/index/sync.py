@@ -336,6 +336,15 @@ class IndexSync:
                 return sorted(blobs)
             return sorted(path for path in blobs if path.startswith(prefix.rstrip("/") + "/"))
 
+    def replace_index(self, index: SearchIndex) -> None:
+        """Continue on a fresh ``index`` (the old one was lost or corrupt): forget what was indexed."""
+        with self._lock:
+            self.index = index
+            self._blobs = None
+            self._repair = set()
+            self._applied = {}
+            self._dirty = set()
+
     def close(self) -> None:
         """Finish queued write-through work and stop the worker thread."""
         self._queue.close()

@@ -82,8 +82,13 @@ class IndexWatcher:
 
     def __init__(self, sync: IndexSync, *, debounce: float = DEBOUNCE, max_delay: float = MAX_DELAY,
                  reconcile_every: float | None = RECONCILE_EVERY,
-                 on_batch: Callable[[SyncReport], Any] | None = None) -> None:
+                 on_batch: Callable[[SyncReport], Any] | None = None,
+                 heal: Callable[[bool], bool] | None = None) -> None:
         self.sync = sync
+        # heal(deep): rebuilds the index when its folder vanished (a stat) or, with deep, when it no
+        # longer answers (after an error); True if it did.
+        self.heal = heal
+        self._suspect = False
         self.root = sync.root
         self.debounce = debounce
         self.max_delay = max(max_delay, debounce)
@@ -211,6 +216,10 @@ class IndexWatcher:
                 batch, self._pending = self._pending, _Pending()
                 self._first_event = self._last_event = 0.0
             try:
+                if self.heal is not None and self.heal(self._suspect):
+                    self._reconcile()  # the fresh index: everything is re-added from the files
+                    batch = _Pending()
+                self._suspect = False
                 if batch:
                     self._apply(batch)
                 if next_reconcile is not None and time.monotonic() >= next_reconcile:
@@ -219,6 +228,9 @@ class IndexWatcher:
             except Exception as exc:  # keep watching; the next reconcile repairs what this missed
                 log.exception("index watcher: applying changes failed")
                 self.status.last_error = f"{type(exc).__name__}: {exc}"
+                if self.heal is not None:
+                    self._suspect = True
+                    next_reconcile = time.monotonic()  # check the index and catch up on the next wake-up
 
     def _apply(self, batch: _Pending) -> None:
         paths = set(batch.files)
