@@ -39,10 +39,11 @@ class GlossaryStore:
                 term: The term as the team writes it, e.g. "ARR".
                 definition: What the team means by it, in one sentence.
             """
-            record = EntityRecord(name=term.strip(), entity_type="term", namespace=NAMESPACE)
-            record = writer.read(record_path(record)) or record
-            record.description = " ".join(definition.split())
-            writer.save([record], summary=f"Define {record.name}")
+            new = EntityRecord(name=term.strip(), entity_type="term", namespace=NAMESPACE)
+            with writer.transaction(f"Define {new.name}") as tx:  # the write lock: from this read to the commit
+                record = tx.read(record_path(new)) or new
+                record.description = " ".join(definition.split())
+                tx.write(record)
             return f"Defined {record.name}."
 
         return [define_term]

@@ -27,14 +27,14 @@ import pandas as pd
 
 from learning_fs.analytics.gitlog import LogEntry, branch_tips, head_sha, read_log
 from learning_fs.format.layout import FOLDERS, SESSIONS_FOLDER, USERS_FOLDER, kind_from_path
+from learning_fs.repo import trailers as names
 from learning_fs.repo.config import RepoConfig
 
 ACTIONS = {"A": "add", "M": "update", "T": "update", "D": "delete", "R": "rename", "C": "add"}
 SHARED_SESSIONS = "shared"  # namespace label of sessions stored outside users/ (no owner)
 TRAILER_COLUMNS = {
-    "store": "Learning-Store", "mode": "Learning-Mode", "user": "Learning-User", "session": "Learning-Session",
-    "agent": "Learning-Agent", "kinds": "Learning-Kind", "proposal": "Learning-Proposal",
-    "revert": "Learning-Revert",
+    "store": names.STORE, "mode": names.MODE, "user": names.USER, "session": names.SESSION,
+    "agent": names.AGENT, "kinds": names.KIND, "proposal": names.PROPOSAL, "revert": names.REVERT,
 }
 
 
@@ -150,7 +150,7 @@ def _commit_frame(entries: Iterable[LogEntry], mainline: list[str], landed_by: d
     rows = []
     for e in entries:
         t = e.trailers
-        is_library = e.author == library[0] or e.email == library[1] or "Learning-Store" in t
+        is_library = e.author == library[0] or e.email == library[1] or names.STORE in t
         row = {"sha": e.sha, "parents": e.parents, "merge": len(e.parents) > 1, "author": e.author,
                "email": e.email, "authored": e.authored, "date": e.committed, "subject": e.subject,
                "trailers": t, "editor": "library" if is_library else "human", "mainline": e.sha in order,

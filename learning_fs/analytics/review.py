@@ -23,6 +23,7 @@ import yaml
 
 from learning_fs.analytics.blobs import blob_texts
 from learning_fs.analytics.history import History
+from learning_fs.repo import trailers as names
 
 PROPOSAL_BRANCH = "proposals/"
 REJECTED_FOLDER = "reviews/rejected/"  # learning_fs.review.rejections.REJECTED_FOLDER (kept light here)
@@ -69,7 +70,7 @@ def _row(proposal: str, opened: object, title: str, user: object, store: object,
 
 def _approvers(commits: pd.DataFrame) -> dict[str, str]:
     """Who made each commit a decision: the ``Learning-Approved-By`` trailer, else the author."""
-    return {sha: trailers.get("Learning-Approved-By") or author
+    return {sha: trailers.get(names.APPROVED_BY) or author
             for sha, trailers, author in zip(commits["sha"], commits["trailers"], commits["author"], strict=True)}
 
 

@@ -68,9 +68,11 @@ def _add_workflow(repo: MemoryRepo) -> list[str]:
     """Commit the shipped workflows (templates/github/) the repository does not have yet, in one commit."""
     from importlib import resources
 
+    from learning_fs.repo import trailers as names
+
     shipped = resources.files("learning_fs.templates").joinpath("github")
     added = []
-    with repo.transaction("Add the memory check and merge workflows", trailers={"Learning-Store": "repo"}) as tx:
+    with repo.transaction("Add the memory check and merge workflows", trailers={names.STORE: "repo"}) as tx:
         for target, name in ((WORKFLOW, "memory-check.yml"), (MERGE_WORKFLOW, "merge-records.yml")):
             if tx.read_bytes(target) is None:
                 tx.write_bytes(target, shipped.joinpath(name).read_bytes())

@@ -31,7 +31,7 @@ from learning_fs.format import ids
 from learning_fs.repo import MemoryRepo
 
 # Modules that call ``dt.datetime.now(...)`` for a timestamp that ends up in a committed file.
-_STAMPING_MODULES = ("learning_fs.format.records", "learning_fs.review.rejections")
+_STAMPING_MODULES = ("learning_fs.format.records", "learning_fs.ops.rejections")
 
 
 class StoryClock:

@@ -31,8 +31,10 @@ from learning_fs.improve import patterns
 from learning_fs.improve.patterns import Finding
 from learning_fs.improve.schedule import SelfImprovementConfig
 from learning_fs.improve.wording import word
-from learning_fs.machine.writer import PROPOSAL_PREFIX
+from learning_fs.ops.provenance import Origin
+from learning_fs.ops.writer import PROPOSAL_PREFIX
 from learning_fs.repo import MemoryRepo
+from learning_fs.repo import trailers as names
 
 log = logging.getLogger(__name__)
 
@@ -209,9 +211,8 @@ class Improver:
         pid = branch.removeprefix(PROPOSAL_PREFIX)
         if finding.action in ("add", "reword") and self.model is not None:
             finding.text = word(self.model, self.repo, finding) or finding.text
-        trailers = {"Learning-Store": STORE, "Learning-Mode": "propose", "Learning-Agent": self.agent,
-                    "Learning-Proposal": pid,
-                    "Learning-Feedback": ", ".join(r.id for r in finding.evidence[:40])}
+        trailers = {**Origin(store=STORE, mode="propose", agent=self.agent).trailers(), names.PROPOSAL: pid,
+                    names.FEEDBACK: ", ".join(r.id for r in finding.evidence[:40])}
         subject = f"{SUBJECTS[finding.action]}: {finding.text or finding.target_text}"[:120]
         with self.repo.transaction(subject, trailers=trailers, branch=branch, body=evidence_body(finding)) as tx:
             if finding.action == "demote":
@@ -254,7 +255,7 @@ class Improver:
         return candidate
 
     def _rejected(self) -> set[str]:
-        from learning_fs.review.rejections import REJECTED_FOLDER, list_rejections
+        from learning_fs.ops.rejections import REJECTED_FOLDER, list_rejections
 
         if not (self.repo.root / REJECTED_FOLDER).is_dir():
             return set()

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from learning_fs.index.embeddings import Embedder
     from learning_fs.index.watch import IndexWatcher
     from learning_fs.repo import CommitEvent, MemoryRepo
-    from learning_fs.search.semantic import IndexSearcher
 
 log = logging.getLogger(__name__)
 
@@ -218,12 +217,6 @@ class RepoIndex:
             stamp = now()
             hits = [hit for hit in hits if not _expired(hit, stamp)]
         return [_cleaned(hit) for hit in hits]
-
-    def searcher(self) -> IndexSearcher:
-        """This index behind the stores' :class:`~learning_fs.search.Searcher` protocol."""
-        from learning_fs.search.semantic import IndexSearcher
-
-        return IndexSearcher(self)
 
     # -- keeping it current ----------------------------------------------------------------------
     def catch_up(self, progress: Progress | None = None) -> SyncReport:

@@ -3,6 +3,11 @@
 Each function takes a :class:`~learning_fs.repo.Transaction` (so callers can group several into
 one commit) or a :class:`~learning_fs.repo.MemoryRepo`, plus plain arguments, and returns records
 or problems — never prints. ``write_transaction`` opens the one-commit transaction they run in.
+
+This is the one write layer: :class:`Origin` is the provenance of every write (``Evidence`` is
+the same type under older names), :class:`RecordWriter` is the door the stores are handed
+(modes, proposals, the per-user privacy fence), and :mod:`learning_fs.repo.trailers` spells the
+commit trailers.
 """
 
 from learning_fs.ops.entities import (
@@ -11,16 +16,31 @@ from learning_fs.ops.entities import (
     add_relationship,
     find_entity,
     inverse_relation,
+    put_event,
+    put_fact,
+    put_link,
+    relation_label,
     replace_fact,
+    same_attribute,
     upsert_entity,
 )
-from learning_fs.ops.origin import Origin, save, write_transaction
-from learning_fs.ops.records import add_decision, add_learning, add_memory, read, resolve
+from learning_fs.ops.origin import save, write_transaction
+from learning_fs.ops.provenance import Evidence, Origin
+from learning_fs.ops.records import add_decision, add_learning, add_memory, put_memory, read, resolve
+from learning_fs.ops.transaction import ItemChange, RecordTx
 from learning_fs.ops.validate import Problem, check_file, validate_repo
+from learning_fs.ops.writer import BufferedWriter, RecordWriter, SaveResult, WriteTransaction
 
 __all__ = [
+    "BufferedWriter",
+    "Evidence",
+    "ItemChange",
     "Origin",
     "Problem",
+    "RecordTx",
+    "RecordWriter",
+    "SaveResult",
+    "WriteTransaction",
     "add_decision",
     "add_event",
     "add_fact",
@@ -30,9 +50,15 @@ __all__ = [
     "check_file",
     "find_entity",
     "inverse_relation",
+    "put_event",
+    "put_fact",
+    "put_link",
+    "put_memory",
     "read",
+    "relation_label",
     "replace_fact",
     "resolve",
+    "same_attribute",
     "save",
     "upsert_entity",
     "validate_repo",

@@ -10,14 +10,19 @@ half an edge.
 from __future__ import annotations
 
 import posixpath
+import re
 
 from learning_fs.errors import LearningFSError, RecordNotFoundError
 from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
 from learning_fs.format.layout import legacy_record_path, record_path
 from learning_fs.format.records import GLOBAL_NAMESPACE, EntityRecord
-from learning_fs.ops.origin import Origin, save
-from learning_fs.repo import Transaction
+from learning_fs.ops.origin import save
+from learning_fs.ops.provenance import Origin
+from learning_fs.ops.transaction import ItemChange, RecordTx
+
+_ATTRIBUTE = re.compile(r"^\s*([A-Za-z][\w '-]{0,39}?)\s*:\s*(\S.*)$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Relation labels whose other side reads differently; symmetric ones read the same both ways.
 _PAIRS = {
@@ -59,7 +64,7 @@ def _same_name(record: EntityRecord, name: str) -> bool:
     return any(" ".join(n.split()).casefold() == wanted for n in [record.name, *record.aliases])
 
 
-def find_entity(tx: Transaction, name: str, *, namespace: str = GLOBAL_NAMESPACE,
+def find_entity(tx: RecordTx, name: str, *, namespace: str = GLOBAL_NAMESPACE,
                 user: str | None = None) -> EntityRecord | None:
     """The entity called ``name`` (or with that alias) in a namespace, as the transaction sees it.
 
@@ -85,7 +90,7 @@ def find_entity(tx: Transaction, name: str, *, namespace: str = GLOBAL_NAMESPACE
     return None
 
 
-def upsert_entity(tx: Transaction, name: str, origin: Origin, *, namespace: str = GLOBAL_NAMESPACE,
+def upsert_entity(tx: RecordTx, name: str, origin: Origin, *, namespace: str = GLOBAL_NAMESPACE,
                   entity_type: str | None = None) -> EntityRecord:
     """The named entity, created (not yet written) when it does not exist; ``entity_type`` updates it."""
     if not name.strip():
@@ -117,67 +122,130 @@ def _known(items: list[Item], text: str, **match: str | None) -> Item | None:
     return None
 
 
-def _link(record: EntityRecord, relation: str, target: str, note: str, origin: Origin) -> None:
+def _link(record: EntityRecord, relation: str, target: str, note: str, origin: Origin) -> ItemChange:
     """Add an edge unless the same relation to the same target is already there (a new note updates it)."""
     for item in record.relationships:
         if item.active and item.relation == relation and _same_target(item.target, target):
-            if note.strip():
+            if note.strip() and item.text != " ".join(note.split()):
                 item.text = " ".join(note.split())
-            return
-    record.relationships.append(_new_item("relationship", note, origin, relation=relation, target=target))
+                return ItemChange(item, changed=True)
+            return ItemChange(item, changed=False)
+    item = _new_item("relationship", note, origin, relation=relation, target=target)
+    record.relationships.append(item)
+    return ItemChange(item, changed=True)
+
+
+def relation_label(relation: str) -> str:
+    """The edge label as stored: words joined by ``_`` (``works at`` → ``works_at``); no brackets."""
+    label = "_".join(relation.split())
+    if not label or any(ch in label for ch in "[]|"):
+        raise LearningFSError(f"invalid relation label {relation!r} (no brackets or '|', not empty)")
+    return label
+
+
+def check_target(target: str) -> str:
+    """An entity name that can become a ``[[wikilink]]``."""
+    if not target.strip() or any(ch in target for ch in "[]|"):
+        raise LearningFSError(f"invalid target name {target!r} (no brackets or '|': it becomes a [[wikilink]])")
+    return " ".join(target.split())
+
+
+def same_attribute(old: str, new: str) -> bool:
+    """Both facts are ``attribute: value`` with the same attribute and different values (``role: CTO``)."""
+    a, b = _ATTRIBUTE.match(old), _ATTRIBUTE.match(new)
+    if not (a and b) or "http" in a.group(1).casefold():
+        return False
+    same_key = " ".join(a.group(1).split()).casefold() == " ".join(b.group(1).split()).casefold()
+    return same_key and a.group(2).strip().casefold() != b.group(2).strip().casefold()
+
+
+def put_fact(record: EntityRecord, text: str, origin: Origin, *, supersedes: str | None = None) -> ItemChange:
+    """The one rule for adding a fact, whoever adds it (CLI, agent tool, MCP, extraction).
+
+    A fact the entity already holds (case and spacing aside) changes nothing. ``supersedes``
+    names a fact id the new one makes untrue; an older ``attribute: value`` fact with the same
+    attribute (``role: CTO`` after ``role: VP``) is superseded too. Superseded facts stay in the
+    file, struck through and pointing at their successor.
+    """
+    wanted = " ".join(text.split())
+    if not wanted:
+        raise LearningFSError("the fact is empty")
+    known = _known(record.facts, wanted)
+    if known is not None:
+        return ItemChange(known, changed=False)
+    old = [f for f in record.facts if f.active and supersedes and f.id == supersedes.strip()]
+    if supersedes and not old:
+        raise RecordNotFoundError(f"{record.name} has no active fact {supersedes!r}")
+    item = _new_item("fact", wanted, origin)
+    old += [f for f in record.facts if f.active and f not in old and same_attribute(f.text, wanted)]
+    for previous in old:
+        previous.status, previous.superseded_by, previous.updated = "superseded", item.id, item.created
+    record.facts.append(item)
+    return ItemChange(item, changed=True, superseded=tuple(old))
+
+
+def put_event(record: EntityRecord, date: str, text: str, origin: Origin) -> ItemChange:
+    """The one rule for adding a dated event: the same text on the same date is not repeated; date order."""
+    when = date.strip()[:10]
+    if not _DATE.match(when):
+        raise LearningFSError(f"date must be YYYY-MM-DD, got {date!r}")
+    if not text.strip():
+        raise LearningFSError("the event is empty")
+    known = _known(record.events, text, date=when)
+    if known is not None:
+        return ItemChange(known, changed=False)
+    item = _new_item("event", text, origin, date=when)
+    later = [i for i, e in enumerate(record.events) if e.date and e.date > when]
+    record.events.insert(later[0] if later else len(record.events), item)
+    return ItemChange(item, changed=True)
+
+
+def put_link(source: EntityRecord, relation: str, other: EntityRecord, origin: Origin, *, note: str = "",
+             inverse: str | None = None) -> tuple[ItemChange, ItemChange]:
+    """The one rule for relating two entities: the edge on both ends (an existing edge takes a new note)."""
+    label = relation_label(relation)
+    if source.id == other.id or _same_name(source, other.name):
+        raise LearningFSError(f"{source.name!r} cannot be related to itself")
+    back = relation_label(inverse) if inverse else inverse_relation(label)
+    return _link(source, label, other.name, note, origin), _link(other, back, source.name, note, origin)
 
 
 def _same_target(a: str | None, b: str) -> bool:
     return " ".join((a or "").split()).casefold() == " ".join(b.split()).casefold()
 
 
-def add_fact(tx: Transaction, entity: str, text: str, origin: Origin, *, namespace: str = GLOBAL_NAMESPACE,
-             entity_type: str | None = None) -> tuple[EntityRecord, Item]:
-    """Add one fact to an entity (created if missing); a fact it already holds is not repeated."""
+def add_fact(tx: RecordTx, entity: str, text: str, origin: Origin, *, namespace: str = GLOBAL_NAMESPACE,
+             entity_type: str | None = None, supersedes: str | None = None) -> tuple[EntityRecord, Item]:
+    """Add one fact to an entity (created if missing); the rules are :func:`put_fact`'s."""
     record = upsert_entity(tx, entity, origin, namespace=namespace, entity_type=entity_type)
-    item = _known(record.facts, text)
-    if item is None:
-        item = _new_item("fact", text, origin)
-        record.facts.append(item)
+    change = put_fact(record, text, origin, supersedes=supersedes)
     save(tx, record, origin)
-    return record, item
+    return record, change.item
 
 
-def add_event(tx: Transaction, entity: str, date: str, text: str, origin: Origin, *,
+def add_event(tx: RecordTx, entity: str, date: str, text: str, origin: Origin, *,
               namespace: str = GLOBAL_NAMESPACE) -> tuple[EntityRecord, Item]:
     """Add a dated event; events stay in date order so the section reads as a timeline."""
     record = upsert_entity(tx, entity, origin, namespace=namespace)
-    item = _known(record.events, text, date=date)
-    if item is None:
-        item = _new_item("event", text, origin, date=date)
-        later = [i for i, e in enumerate(record.events) if e.date and e.date > date]
-        record.events.insert(later[0] if later else len(record.events), item)
+    change = put_event(record, date, text, origin)
     save(tx, record, origin)
-    return record, item
+    return record, change.item
 
 
-def add_relationship(tx: Transaction, entity: str, relation: str, target: str, origin: Origin, *,
+def add_relationship(tx: RecordTx, entity: str, relation: str, target: str, origin: Origin, *,
                      note: str = "", inverse: str | None = None,
                      namespace: str = GLOBAL_NAMESPACE) -> tuple[EntityRecord, EntityRecord]:
     """Relate two entities on both ends in one commit; the target is created if it does not exist."""
-    relation = " ".join(relation.split())
-    if not relation or "[" in relation or "]" in relation:
-        raise LearningFSError(f"invalid relation label {relation!r} (no brackets, not empty)")
-    if "[" in target or "]" in target or "|" in target:
-        raise LearningFSError(f"invalid target name {target!r} (no brackets or '|': it becomes a [[wikilink]])")
+    relation_label(relation)
     source = upsert_entity(tx, entity, origin, namespace=namespace)
-    other = upsert_entity(tx, target, origin, namespace=namespace)
-    if source.id == other.id or _same_name(source, other.name):
-        raise LearningFSError(f"{entity!r} cannot be related to itself")
-    back = " ".join((inverse or inverse_relation(relation)).split())
-    _link(source, relation, other.name, note, origin)
-    _link(other, back, source.name, note, origin)
+    other = upsert_entity(tx, check_target(target), origin, namespace=namespace)
+    put_link(source, relation, other, origin, note=note, inverse=inverse)
     save(tx, source, origin)
     save(tx, other, origin)
     return source, other
 
 
-def replace_fact(tx: Transaction, entity: str, old: str, new: str, origin: Origin, *,
+def replace_fact(tx: RecordTx, entity: str, old: str, new: str, origin: Origin, *,
                  namespace: str = GLOBAL_NAMESPACE) -> tuple[EntityRecord, Item]:
     """Supersede a fact (by id or exact text) with a new one.
 

@@ -21,8 +21,10 @@ from learning_fs.format.records import (
     Record,
 )
 from learning_fs.format.slugs import check_relative_path
-from learning_fs.ops.origin import Origin, save
-from learning_fs.repo import MemoryRepo, Transaction
+from learning_fs.ops.origin import save
+from learning_fs.ops.provenance import Origin
+from learning_fs.ops.transaction import ItemChange, RecordTx
+from learning_fs.repo import MemoryRepo
 
 
 def _owner(namespace: str, origin: Origin) -> str | None:
@@ -38,7 +40,7 @@ def _clean(text: str) -> str:
     return text.strip("\n").strip()
 
 
-def add_learning(tx: Transaction, title: str, text: str, origin: Origin, *, namespace: str = GLOBAL_NAMESPACE,
+def add_learning(tx: RecordTx, title: str, text: str, origin: Origin, *, namespace: str = GLOBAL_NAMESPACE,
                  tags: list[str] | None = None, context: str = "") -> LearningRecord:
     """Write a new learning (a title that slugs like an existing one gets a hash-suffixed file)."""
     if not title.strip() or not text.strip():
@@ -50,7 +52,7 @@ def add_learning(tx: Transaction, title: str, text: str, origin: Origin, *, name
     return record
 
 
-def add_decision(tx: Transaction, title: str, decision: str, origin: Origin, *, reasoning: str = "",
+def add_decision(tx: RecordTx, title: str, decision: str, origin: Origin, *, reasoning: str = "",
                  alternatives: list[str] | None = None, confidence: float | None = None,
                  namespace: str = GLOBAL_NAMESPACE, tags: list[str] | None = None) -> DecisionRecord:
     """Write a decision with its reasoning and the alternatives that were considered."""
@@ -69,7 +71,7 @@ def add_decision(tx: Transaction, title: str, decision: str, origin: Origin, *, 
     return record
 
 
-def add_memory(tx: Transaction, user: str, text: str, origin: Origin) -> tuple[MemoriesRecord, Item]:
+def add_memory(tx: RecordTx, user: str, text: str, origin: Origin) -> tuple[MemoriesRecord, Item]:
     """Append an observation to a user's memories file (created on first use); repeats are no-ops."""
     if not text.strip():
         raise LearningFSError("a memory needs a text")
@@ -80,14 +82,27 @@ def add_memory(tx: Transaction, user: str, text: str, origin: Origin) -> tuple[M
         record = probe
     if not isinstance(record, MemoriesRecord):
         raise LearningFSError(f"{path} holds a {record.kind} record, not memories")
+    change = put_memory(record, text, origin)
+    if change.changed:
+        save(tx, record, origin)
+    return record, change.item
+
+
+def put_memory(record: MemoriesRecord, text: str, origin: Origin) -> ItemChange:
+    """The one rule for remembering, whoever remembers (CLI, agent tool, extraction, MCP).
+
+    A memory the user already has (case and spacing aside) is not repeated: the existing item is
+    returned unchanged.
+    """
     wanted = " ".join(text.split())
+    if not wanted:
+        raise LearningFSError("a memory needs a text")
     for item in record.memories:
         if item.active and item.text.casefold() == wanted.casefold():
-            return record, item
+            return ItemChange(item, changed=False)
     item = Item(id=new_id("memory"), text=wanted, created=origin.timestamp(), session=origin.session)
     record.memories.append(item)
-    save(tx, record, origin)
-    return record, item
+    return ItemChange(item, changed=True)
 
 
 def resolve(repo: MemoryRepo, id_or_path: str, *, must_exist: bool = True) -> str:

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from learning_fs.errors import RecordNotFoundError
+from learning_fs.repo.trailers import PREFIX
 
 _TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
-TRAILER_PREFIX = "Learning-"
+TRAILER_PREFIX = PREFIX
 
 
 @dataclass(frozen=True)

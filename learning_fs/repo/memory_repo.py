@@ -18,6 +18,7 @@ import subprocess
 import threading
 import weakref
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,6 +29,7 @@ from learning_fs.format.layout import kind_from_path, search_roots
 from learning_fs.format.records import Record
 from learning_fs.format.slugs import check_relative_path
 from learning_fs.repo import gitindex, history, merge, trees
+from learning_fs.repo import trailers as names
 from learning_fs.repo.config import CONFIG_FILE, DERIVED_DIR, GITIGNORE, RepoConfig
 from learning_fs.repo.history import CommitInfo
 from learning_fs.repo.locks import WriteLock
@@ -93,7 +95,7 @@ class MemoryRepo:
         if not (root / ".git").exists():
             pygit2.init_repository(str(root), initial_head=branch)
         repo = cls(root, **kwargs)
-        with repo.transaction("Initialise memory repository", trailers={"Learning-Store": "repo"}) as tx:
+        with repo.transaction("Initialise memory repository", trailers={names.STORE: "repo"}) as tx:
             if tx.read_bytes(CONFIG_FILE) is None:
                 tx.write_bytes(CONFIG_FILE, RepoConfig(branch=branch).to_yaml().encode())
             if tx.read_bytes(".gitignore") is None:
@@ -235,6 +237,18 @@ class MemoryRepo:
         signature = pygit2.Signature(*author) if author else None
         return Transaction(self, branch or self.branch, message, trailers, body, when, signature)
 
+    def write_lock(self) -> AbstractContextManager[None]:
+        """Hold the repository's write lock: for a read-modify-write that must not lose a concurrent write.
+
+        A transaction commits the whole files it wrote, built on the tip it saw; two writers that
+        both read a file, add an item and commit would each drop the other's item. Holding this
+        lock from the first read to the commit rules that out across threads and processes. It is
+        the lock every commit takes and it is re-entrant, so ``with repo.write_lock(),
+        repo.transaction(...) as tx:`` (or :func:`learning_fs.ops.write_transaction`, or
+        ``RecordWriter.transaction``) is the safe pattern; hold it briefly (another writer waits).
+        """
+        return self._lock.hold()
+
     def write(self, record: Record, *, message: str | None = None, trailers: dict[str, str] | None = None,
               branch: str | None = None, path: str | None = None) -> CommitInfo | None:
         """Write one record as one commit; returns the commit (None when nothing changed)."""
@@ -305,7 +319,7 @@ class MemoryRepo:
             changes = {p: (self.git[o].read_raw() if o is not None else None) for p, o in changed.items()}
             subject = target.message.split("\n", 1)[0]
             tx = self.transaction(message or f'Revert "{subject}"', body=f"This reverts commit {target.id}.",
-                                  trailers={"Learning-Store": "repo", "Learning-Revert": str(target.id)})
+                                  trailers={names.STORE: "repo", names.REVERT: str(target.id)})
             tx.changes = changes
             tx.records = {}
             result = self._commit_locked(tx)
@@ -433,14 +447,14 @@ class MemoryRepo:
                 subject = f"Delete {deleted[0]}"
             else:
                 subject = f"Write {len(tx.changes)} files"
-        trailers = dict(tx.trailers)
+        found = dict(tx.trailers)
         kinds = sorted({r.kind for r in tx.records.values() if r is not None})
-        if kinds and "Learning-Kind" not in trailers:
-            trailers["Learning-Kind"] = ", ".join(kinds)
+        if kinds and names.KIND not in found:
+            found[names.KIND] = ", ".join(kinds)
         ids = [r.id for r in tx.records.values() if r is not None]
-        if ids and "Learning-Record" not in trailers and len(ids) <= 20:
-            trailers["Learning-Record"] = ", ".join(ids)
-        return history.format_message(subject, tx.body, trailers)
+        if ids and names.RECORD not in found and len(ids) <= 20:
+            found[names.RECORD] = ", ".join(ids)
+        return history.format_message(subject, tx.body, found)
 
     def _commit(self, tx: Transaction) -> CommitInfo | None:
         """Commit a transaction's changes and tell the listeners (takes the write lock itself)."""

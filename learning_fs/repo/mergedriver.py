@@ -25,6 +25,7 @@ import pygit2
 
 from learning_fs.format.layout import FOLDERS, SESSIONS_FOLDER, USERS_FOLDER, kind_from_path
 from learning_fs.format.merge import MergeResult, merge_records, merge_text
+from learning_fs.repo import trailers as names
 
 if TYPE_CHECKING:
     from learning_fs.repo.history import CommitInfo
@@ -89,7 +90,7 @@ def _with_lines(text: str | None) -> str:
 def commit_attributes(repo: MemoryRepo) -> CommitInfo | None:
     """Commit ``.gitattributes`` routing the record folders to the driver (None when it already does)."""
     with repo.transaction("Merge record files with the learning-fs merge driver",
-                          trailers={"Learning-Store": "repo"}) as tx:
+                          trailers={names.STORE: "repo"}) as tx:
         current = tx.read_bytes(ATTRIBUTES_FILE)
         text = current.decode("utf-8", errors="replace") if current is not None else None
         if not covers(text):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from learning_fs.errors import LearningFSError, RecordNotFoundError
+from learning_fs.repo import trailers as names
 from learning_fs.repo.locks import WriteLock
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def sync(repo: MemoryRepo, remote: str = "origin", branch: str | None = None, *,
             if theirs is not None:
                 before = repo._tip(branch)
                 info = repo.advance(branch, theirs, message=f"Sync {branch} with {remote}",
-                                    trailers={"Learning-Store": "repo", "Learning-Sync": remote})
+                                    trailers={names.STORE: "repo", names.SYNC: remote})
                 if info is not None:
                     fetched = True
                     merged = merged or (before is not None and info.sha != theirs)

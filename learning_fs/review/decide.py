@@ -19,14 +19,16 @@ import pygit2
 from learning_fs.errors import LearningFSError, RecordParseError
 from learning_fs.format.items import Item
 from learning_fs.format.records import DecisionRecord, EntityRecord, LearningRecord, MemoriesRecord, parse_record
+from learning_fs.ops.provenance import Origin
+from learning_fs.ops.rejections import Rejection, new_rejection, render_rejection
 from learning_fs.ops.validate import check_file
 from learning_fs.repo import MemoryRepo
+from learning_fs.repo import trailers as names
 from learning_fs.review.proposals import Proposal, get_proposal, open_git
-from learning_fs.review.rejections import Rejection, new_rejection, render_rejection
 
 log = logging.getLogger(__name__)
 
-REVIEW_TRAILERS = {"Learning-Store": "review", "Learning-Mode": "manual"}
+REVIEW_TRAILERS = Origin(store="review", mode="manual").trailers()
 Editor = Callable[[str, bytes], "bytes | None"]
 """``edit(path, content) -> new content`` (None or the same bytes: unchanged); see :func:`approve`."""
 
@@ -71,9 +73,9 @@ def approve(repo: MemoryRepo, ident: str, *, edit: Editor | None = None, by: str
     if edited:
         proposal = get_proposal(repo, proposal.id)
     by = reviewer(repo) if by is None else by
-    trailers = {**REVIEW_TRAILERS, "Learning-Proposal": proposal.id}
+    trailers = {**REVIEW_TRAILERS, names.PROPOSAL: proposal.id}
     if by:
-        trailers["Learning-Approved-By"] = by
+        trailers[names.APPROVED_BY] = by
     body = proposal.evidence.body()
     info = repo.advance(proposal.target, proposal.tip, expected_tip=_tip(repo, proposal.target),
                         message=f"Approve proposal {proposal.id}: {proposal.title}", body=body, trailers=trailers,
@@ -95,7 +97,7 @@ def reject(repo: MemoryRepo, ident: str, reason: str, *, by: str | None = None) 
     rejection = new_rejection(proposal.id, proposal.kind, proposal.title.removeprefix("delete "),
                               _proposed_text(repo, proposal), reason, commit=proposal.tip,
                               namespace=proposal.namespace, rejected_by=by)
-    trailers = {**REVIEW_TRAILERS, "Learning-Rejected": proposal.id}
+    trailers = {**REVIEW_TRAILERS, names.REJECTED: proposal.id}
     with repo.transaction(f"Reject proposal {proposal.id}: {proposal.title}", trailers=trailers,
                           body=f"Reason: {reason}") as tx:
         tx.write_bytes(rejection.path, render_rejection(rejection).encode("utf-8"))
@@ -138,7 +140,7 @@ def _apply_edits(repo: MemoryRepo, proposal: Proposal, edit: Editor) -> list[str
     if not changes:
         return []
     with repo.transaction(f"Edit proposal {proposal.id} before approving it", branch=proposal.branch,
-                          trailers={**REVIEW_TRAILERS, "Learning-Proposal": proposal.id}) as tx:
+                          trailers={**REVIEW_TRAILERS, names.PROPOSAL: proposal.id}) as tx:
         for path, data in changes.items():
             tx.write_bytes(path, data)
     return sorted(changes)

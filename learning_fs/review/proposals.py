@@ -18,7 +18,8 @@ import pygit2
 from learning_fs.errors import RecordNotFoundError, RecordParseError
 from learning_fs.format.layout import is_private_path, kind_from_path
 from learning_fs.format.records import USER_NAMESPACE, Record, parse_record
-from learning_fs.machine.writer import PROPOSAL_PREFIX, Evidence
+from learning_fs.ops.provenance import Origin
+from learning_fs.ops.writer import PROPOSAL_PREFIX
 from learning_fs.repo import MemoryRepo
 from learning_fs.repo.merge import merge_trees
 
@@ -47,8 +48,8 @@ class Proposal:
     merged: bool = False  # already part of the target (merged elsewhere and pulled)
 
     @property
-    def evidence(self) -> Evidence:
-        return Evidence.from_commit_message(self.message)
+    def evidence(self) -> Origin:
+        return Origin.from_commit_message(self.message)
 
     @property
     def age(self) -> dt.timedelta:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import USER_NAMESPACE, LearningRecord
-from learning_fs.machine.writer import Evidence, RecordWriter, SaveResult
+from learning_fs.ops.provenance import Evidence
+from learning_fs.ops.writer import RecordWriter, SaveResult
 from learning_fs.repo import MemoryRepo
 
 PROPOSING_STORE = "cli"

@@ -51,10 +51,9 @@ def write_lock(repo: MemoryRepo) -> Iterator[None]:
 
     Without it two turns that add a memory to the same file both read the old file and the
     second commit drops the first memory (measured: 22 of 80 kept with 4 threads). The lock is
-    re-entrant, so the writer's own transaction inside takes it again. MemoryRepo has no public
-    name for it yet; ``_lock`` is what its commits take (``learning_fs.ops.origin`` does the same).
+    re-entrant, so the writer's own transaction inside takes it again (:meth:`MemoryRepo.write_lock`).
     """
-    with repo._lock.hold():
+    with repo.write_lock():
         yield
 
 

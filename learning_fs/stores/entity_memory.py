@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from learning_fs.context import estimate_tokens
-from learning_fs.format.ids import new_id
+from learning_fs.errors import LearningFSError
 from learning_fs.format.items import Item
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import EntityRecord, now
-from learning_fs.ops.entities import inverse_relation
+from learning_fs.ops.entities import check_target, put_event, put_fact, put_link, relation_label
 from learning_fs.search import Searcher, tokenize, visible_to
 from learning_fs.stores.base import BaseStore, ToolError, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 ARCHIVED = "archived"  # the tag forget() puts on an entity: out of the context, still searchable
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\b[\s:,-]*(.*)$")
-_ATTRIBUTE = re.compile(r"^\s*([A-Za-z][\w '-]{0,39}?)\s*:\s*(\S.*)$")
 
 
 @dataclass(kw_only=True)
@@ -157,9 +156,6 @@ class EntityMemoryStore(BaseStore):
                                       user=store.owner(space, user_id))
             return active, record
 
-        def item(kind: str, text: str, **fields: Any) -> Item:
-            return Item(id=new_id(kind), text=" ".join(text.split()), created=now(), session=session_id, **fields)
-
         @store_tool
         @locked
         def create_entity(name: str, entity_type: str = "thing", description: str | None = None,
@@ -191,20 +187,17 @@ class EntityMemoryStore(BaseStore):
                 fact: The fact, e.g. "role: CTO" or "HQ is in Berlin".
                 supersedes: Id of an existing fact this one makes untrue (e.g. "f-1a2b3c4d5e").
             """
-            active, record = load(entity, create=True)
             text = " ".join(fact.split())
             if not text:
                 return "Error: the fact is empty."
-            if any(f.active and f.text.casefold() == text.casefold() for f in record.facts):
+            active, record = load(entity, create=True)
+            try:
+                change = put_fact(record, text, active.evidence(), supersedes=supersedes)
+            except LearningFSError as exc:
+                return f"Error: {exc}; nothing saved."
+            if not change.changed:
                 return f"{record.name} already has this fact."
-            old = [f for f in record.facts if f.active and supersedes and f.id == supersedes.strip()]
-            if supersedes and not old:
-                return f"Error: {record.name} has no active fact {supersedes!r}; nothing saved."
-            new = item("fact", text)
-            old += [f for f in record.facts if f.active and f not in old and _same_attribute(f.text, text)]
-            for previous in old:
-                previous.status, previous.superseded_by, previous.updated = "superseded", new.id, new.created
-            record.facts.append(new)
+            new, old = change.item, change.superseded
             result = active.save([record], summary=one_line(f"{record.name}: {text}"))
             replaced = f"; supersedes {', '.join(f.id for f in old)}" if old else ""
             return tool_reply(active, result, f"Saved fact {new.id} about {record.name}{replaced}.",
@@ -221,12 +214,13 @@ class EntityMemoryStore(BaseStore):
                 date: When, as YYYY-MM-DD (today if not given).
             """
             active, record = load(entity, create=True)
-            when = (date or now()[:10]).strip()
-            if not re.match(r"^\d{4}-\d{2}-\d{2}", when):
-                return f"Error: date must be YYYY-MM-DD, got {date!r}."
-            new = item("event", event, date=when[:10])
-            later = [i for i, e in enumerate(record.events) if e.date and new.date and e.date > new.date]
-            record.events.insert(later[0] if later else len(record.events), new)
+            try:
+                change = put_event(record, date or now()[:10], event, active.evidence())
+            except LearningFSError as exc:
+                return f"Error: {exc}."
+            new = change.item
+            if not change.changed:
+                return f"{record.name} already has this event ({new.id})."
             result = active.save([record], summary=one_line(f"{record.name}: {new.date} {new.text}"))
             return tool_reply(active, result, f"Saved event {new.id} for {record.name}.",
                               f"event {new.id} for {record.name}")
@@ -242,16 +236,16 @@ class EntityMemoryStore(BaseStore):
                 target: The other entity's name (created if new).
                 description: Optional detail about the link.
             """
-            label = "_".join(relation.split()).strip("[]|") or "related_to"
-            if any(ch in target for ch in "[]|"):
-                return "Error: a target name cannot contain [, ] or |."
+            try:
+                label, name = relation_label(relation), check_target(target)
+            except LearningFSError as exc:
+                return f"Error: {exc}."
             active, source = load(entity, create=True)
-            _, other = load(target, create=True)
-            if source.id == other.id:
-                return "Error: an entity cannot be related to itself."
-            note = " ".join((description or "").split())
-            _link(source, label, other.name, note, item)
-            _link(other, inverse_relation(label), source.name, note, item)
+            _, other = load(name, create=True)
+            try:
+                put_link(source, label, other, active.evidence(), note=description or "")
+            except LearningFSError as exc:
+                return f"Error: {exc}."
             result = active.save([source, other], summary=one_line(f"{source.name} {label} {other.name}"))
             link = f"{source.name} -{label}-> {other.name}"
             return tool_reply(active, result, f"Linked {link} (both ends).", f"the link {link}")
@@ -277,12 +271,20 @@ class EntityMemoryStore(BaseStore):
             if description and description.strip():
                 record.description = " ".join(description.split())
             texts = [*(facts or []), *([f"note: {note}"] if note and note.strip() else [])]
-            added, retired = _merge_facts(record, texts, item)
-            for event in events or []:
+            origin = active.evidence()
+            added: list[str] = []
+            retired: list[str] = []
+            for raw in texts:  # the rules of add_fact: no repeats, "attribute: value" supersedes
+                if " ".join(str(raw).split()):
+                    change = put_fact(record, str(raw), origin)
+                    if change.changed:
+                        added.append(change.item.id)
+                        retired += [f.id for f in change.superseded]
+            for event in events or []:  # the rules of add_event: no repeats, date order
                 dated = _DATED.match(" ".join(event.split()))
                 when, text = (dated.group(1), dated.group(2)) if dated else (now()[:10], " ".join(event.split()))
                 if text:
-                    record.events.append(item("event", text, date=when))
+                    put_event(record, when, text, origin)
             record.events.sort(key=lambda e: e.date or "")
             if ARCHIVED in record.tags and (added or events):
                 record.tags = [t for t in record.tags if t != ARCHIVED]  # news about it: back in the directory
@@ -395,45 +397,9 @@ def describe(record: EntityRecord) -> str:
     return "\n".join(lines)
 
 
-def _merge_facts(record: EntityRecord, texts: list[str], item: Callable[..., Item]) -> tuple[list[str], list[str]]:
-    """Add new facts; an ``attribute: value`` fact supersedes the live fact of that attribute. Ids added, retired."""
-    added: list[str] = []
-    retired: list[str] = []
-    for raw in texts:
-        text = " ".join(str(raw).split())
-        if not text or any(f.active and f.text.casefold() == text.casefold() for f in record.facts):
-            continue
-        new = item("fact", text)
-        for previous in [f for f in record.facts if f.active and _same_attribute(f.text, text)]:
-            previous.status, previous.superseded_by, previous.updated = "superseded", new.id, new.created
-            retired.append(previous.id)
-        record.facts.append(new)
-        added.append(new.id)
-    return added, retired
-
-
 def _named(record: Any, name: str) -> bool:
     wanted = name.casefold()
     return isinstance(record, EntityRecord) and wanted in {n.casefold() for n in [record.name, *record.aliases]}
-
-
-def _same_attribute(old: str, new: str) -> bool:
-    """Both facts are ``attribute: value`` with the same attribute and different values."""
-    a, b = _ATTRIBUTE.match(old), _ATTRIBUTE.match(new)
-    if not (a and b) or "http" in a.group(1).casefold():
-        return False
-    same_key = " ".join(a.group(1).split()).casefold() == " ".join(b.group(1).split()).casefold()
-    return same_key and a.group(2).strip().casefold() != b.group(2).strip().casefold()
-
-
-def _link(record: EntityRecord, relation: str, target: str, note: str, item: Callable[..., Item]) -> None:
-    for existing in record.relationships:
-        same_target = (existing.target or "").casefold() == target.casefold()
-        if existing.active and existing.relation == relation and same_target:
-            if note:
-                existing.text = note
-            return
-    record.relationships.append(item("relationship", note, relation=relation, target=target))
 
 
 def _cost(record: EntityRecord, facts: list[Item]) -> int:

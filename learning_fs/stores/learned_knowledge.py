@@ -166,7 +166,7 @@ class LearnedKnowledgeStore(BaseStore):
                     namespace: str | None = None, searcher: Searcher | None = None,
                     repo: MemoryRepo | None = None, **_: Any) -> dict[str, Any]:
         existing = self.search(transcript(messages, 2000), 5, user_id, namespace, searcher, repo)
-        from learning_fs.review.rejections import rejected_examples  # reads reviews/rejected/ (no model, no git)
+        from learning_fs.ops.rejections import rejected_examples  # reads reviews/rejected/ (no model, no git)
 
         rejected = [*self.config.rejected_examples, *rejected_examples(repo or self.repo, "learning")]
         return {"existing": [describe(record) for record in existing], "rejected_examples": rejected}

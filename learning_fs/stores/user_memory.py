@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from learning_fs.context import estimate_tokens
 from learning_fs.errors import RecordParseError
-from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
 from learning_fs.format.records import USER_NAMESPACE, MemoriesRecord, now
+from learning_fs.ops.records import put_memory
 from learning_fs.search.lexical import LexicalSearcher
 from learning_fs.search.protocol import Searcher
 from learning_fs.search.scoring import bm25_scores, tokenize
@@ -210,11 +210,10 @@ class UserMemoryStore(BaseStore):
             if not text:
                 return "Error: the memory is empty."
             active, record = load()
-            for item in record.memories:
-                if item.active and item.text.casefold() == text.casefold():
-                    return f"Already remembered ({item.id})."
-            item = Item(id=new_id("memory"), text=text, created=now(), session=session_id)
-            record.memories.append(item)
+            change = put_memory(record, text, active.evidence())
+            item = change.item
+            if not change.changed:
+                return f"Already remembered ({item.id})."
             result = active.save([record], summary=one_line(f"Remember about {user_id}: {text}"))
             return tool_reply(active, result, f"Remembered ({item.id}).", f"the memory {item.id}")
 

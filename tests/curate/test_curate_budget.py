@@ -8,6 +8,7 @@ from learning_fs.curate import RecallLog
 from learning_fs.format import Item, MemoriesRecord, ProfileRecord, record_path
 from learning_fs.repo import MemoryRepo
 from learning_fs.search import LexicalSearcher
+from learning_fs.search.semantic import IndexSearcher
 from learning_fs.stores import UserMemoryConfig, UserMemoryStore
 from tests.curate.conftest import MakeCurator
 from tests.curate.helpers import NOW, memories, memory
@@ -72,7 +73,7 @@ def test_with_the_semantic_index_a_demoted_memory_still_needs_a_message_about_it
     store = UserMemoryStore(UserMemoryConfig(context_budget=1000), repo=repo)
 
     with RepoIndex.open(repo) as index:
-        searcher = index.searcher()
+        searcher = IndexSearcher(index)
         unrelated = [m.id for m in store.recall(user_id="alice", message="What is the weather today?",
                                                 searcher=searcher)]
         about = [m.id for m in store.recall(user_id="alice", message="my cats Miso and Tofu", searcher=searcher)]

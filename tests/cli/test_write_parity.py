@@ -1,0 +1,132 @@
+"""One write path: the CLI and the agent's tools, given the same inputs, leave the same files.
+
+Both go through the rules in ``learning_fs.ops`` (``put_memory``, ``put_fact``, ``put_event``,
+``put_link``): the same dedup (a repeated memory, fact or event is not written twice), the same
+supersede rule (``role: CTO`` after ``role: VP`` supersedes it) and the same edge on both ends.
+Files are compared without what legitimately differs: ids, timestamps and who wrote them.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from learning_fs.format.layout import record_path
+from learning_fs.format.records import EntityRecord, MemoriesRecord, Record
+from learning_fs.ops import Origin, RecordWriter, add_fact, put_memory
+from learning_fs.repo import MemoryRepo
+from learning_fs.stores import EntityMemoryConfig, EntityMemoryStore, UserMemoryConfig, UserMemoryStore
+from tests.cli.conftest import Invoke
+from tests.stores.conftest import tools
+
+FACTS = ["role: VP of Sales", "Lives in Berlin", "role: CTO", "lives in  berlin", "role: CTO"]
+EVENTS = [("2026-10-01", "Signed the renewal."), ("2026-09-01", "First call."), ("2026-10-01", "Signed the renewal.")]
+MEMORIES = ["Prefers short answers.", "Works in Berlin.", "prefers  SHORT answers."]
+
+
+def shape(record: Record) -> dict[str, Any]:
+    """A record as a user relies on it: every item with its text, state and links; no ids or times."""
+    if isinstance(record, MemoriesRecord):
+        return {"user": record.user, "memories": [(m.text, m.status) for m in record.memories]}
+    assert isinstance(record, EntityRecord)
+    text_of = {item.id: item.text for item in record.facts}
+    return {
+        "name": record.name, "type": record.entity_type, "namespace": record.namespace,
+        "facts": [(f.text, f.status, text_of.get(f.superseded_by or "")) for f in record.facts],
+        "events": [(e.date, e.text) for e in record.events],
+        "relationships": [(r.relation, r.target, r.text) for r in record.relationships],
+    }
+
+
+def files(repo: MemoryRepo) -> dict[str, dict[str, Any]]:
+    return {record.path or "": shape(record) for kind in ("entity", "memories") for record in repo.list(kind)}
+
+
+def test_cli_and_agent_tools_write_the_same_entities(tmp_path: Path, repo_dir: Path, lfs: Invoke) -> None:
+    for fact in FACTS:
+        assert lfs("add", "fact", "--entity", "Alice", fact).exit_code == 0
+    for date, event in EVENTS:
+        assert lfs("add", "event", "--entity", "Alice", "--date", date, event).exit_code == 0
+    for _ in range(2):
+        result = lfs("add", "relationship", "--entity", "Alice", "--relation", "works at", "--target", "Acme Corp",
+                     "--note", "since 2024")
+        assert result.exit_code == 0, result.output
+
+    agent_repo = MemoryRepo.init(tmp_path / "agent")
+    store = EntityMemoryStore(EntityMemoryConfig(mode="agentic"), agent_repo)
+    bound = tools(store, agent_repo, user_id="alice")
+    replies = [bound["add_fact"](entity="Alice", fact=fact) for fact in FACTS]
+    replies += [bound["add_event"](entity="Alice", event=event, date=date) for date, event in EVENTS]
+    replies += [bound["add_relationship"](entity="Alice", relation="works at", target="Acme Corp",
+                                          description="since 2024") for _ in range(2)]
+    assert not [reply for reply in replies if reply.startswith("Error")]
+
+    cli_files = files(MemoryRepo(repo_dir))
+    assert cli_files == files(agent_repo)
+    alice = next(shape for shape in cli_files.values() if shape["name"] == "Alice")
+    assert alice["facts"] == [("role: VP of Sales", "superseded", "role: CTO"), ("Lives in Berlin", "active", None),
+                              ("role: CTO", "active", None)]
+    assert alice["events"] == [("2026-09-01", "First call."), ("2026-10-01", "Signed the renewal.")]
+    assert alice["relationships"] == [("works_at", "Acme Corp", "since 2024")]
+    acme = next(shape for shape in cli_files.values() if shape["name"] == "Acme Corp")
+    assert acme["relationships"] == [("employs", "Alice", "since 2024")]
+    agent_repo.close()
+
+
+def test_cli_and_agent_tools_write_the_same_memories(tmp_path: Path, repo_dir: Path, lfs: Invoke) -> None:
+    for memory in MEMORIES:
+        assert lfs("add", "memory", "--user", "alice", memory).exit_code == 0
+    agent_repo = MemoryRepo.init(tmp_path / "agent")
+    store = UserMemoryStore(UserMemoryConfig(mode="agentic"), agent_repo)
+    bound = tools(store, agent_repo, user_id="alice")
+    replies = [bound["add_memory"](memory=memory) for memory in MEMORIES]
+    assert replies[2].startswith("Already remembered")
+
+    assert files(MemoryRepo(repo_dir)) == files(agent_repo)
+    [shape_of] = files(agent_repo).values()
+    assert shape_of["memories"] == [("Prefers short answers.", "active"), ("Works in Berlin.", "active")]
+    agent_repo.close()
+
+
+def test_a_custom_store_transaction_holds_the_lock_from_read_to_commit(repo: MemoryRepo) -> None:
+    """``RecordWriter.transaction``: concurrent read-modify-writes of one file lose nothing."""
+    writer = RecordWriter(repo, store="notes", mode="agentic", user_id="alice")
+    target = record_path(MemoriesRecord(user="alice"))
+
+    def remember(number: int) -> None:
+        with writer.transaction(f"Remember {number}") as tx:
+            record = tx.read(target) or MemoriesRecord(user="alice")
+            assert isinstance(record, MemoriesRecord)
+            put_memory(record, f"Memory number {number}.", writer.evidence())
+            tx.write(record)
+        assert tx.result is not None and tx.result.saved
+
+    threads = [threading.Thread(target=remember, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    record = repo.read(target)
+    assert isinstance(record, MemoriesRecord)
+    assert sorted(m.text for m in record.memories) == sorted(f"Memory number {n}." for n in range(12))
+
+
+def test_a_failed_transaction_writes_nothing(repo: MemoryRepo) -> None:
+    writer = RecordWriter(repo, store="notes", mode="agentic", user_id="alice")
+    before = repo.log()
+    try:
+        with writer.transaction("Half a change") as tx:
+            add_fact(tx, "Bob", "role: engineer", Origin(store="notes", user="alice"))
+            raise RuntimeError("the model failed")
+    except RuntimeError:
+        pass
+    assert repo.log() == before and list(repo.list("entity")) == []
+
+
+def test_the_writer_lands_exactly_the_non_proposing_modes() -> None:
+    """``ops.writer`` sits below the stores, so it spells the modes; this keeps it in step."""
+    from learning_fs.ops.writer import DIRECT_MODES
+    from learning_fs.stores.protocol import PROPOSING_MODES, LearningMode
+
+    assert {mode.value for mode in LearningMode if mode not in PROPOSING_MODES} == DIRECT_MODES
