@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "DecisionRecord": "learning_fs.format",
     "EntityMemoryConfig": "learning_fs.stores",
     "EntityRecord": "learning_fs.format",
+    "FileSystem": "learning_fs.agent",
     "Evidence": "learning_fs.machine",
     "IndexSearcher": "learning_fs.search.semantic",
     "Item": "learning_fs.format",
@@ -82,6 +83,7 @@ __all__ = [
     "EntityRecord",
     "Evidence",
     "FeedbackRecord",
+    "FileSystem",
     "IndexSearcher",
     "InstructionsConfig",
     "InstructionsRecord",
@@ -141,6 +143,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
     from learning_fs.agent import (
         Agent,
+        FileSystem,
         RunResponse,
         tool,
     )

@@ -7,7 +7,9 @@
 from learning_fs.agent.agent import Agent
 from learning_fs.agent.agno_names import tool
 from learning_fs.agent.environment import model_configured, model_from_env, model_or_exit
+from learning_fs.agent.filesystem import FileMeta, FileSystem
 from learning_fs.agent.history import SessionHistory
 from learning_fs.agent.response import RunResponse
 
-__all__ = ["Agent", "RunResponse", "SessionHistory", "model_configured", "model_from_env", "model_or_exit", "tool"]
+__all__ = ["Agent", "FileMeta", "FileSystem", "RunResponse", "SessionHistory", "model_configured", "model_from_env",
+           "model_or_exit", "tool"]

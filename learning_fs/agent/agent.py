@@ -123,7 +123,7 @@ class Agent(AgnoAgentMixin):
             machine.model = self.model  # the agent's model learns too, unless the machine has its own
         self.learning = machine
         self.instructions = agent_instructions(instructions)
-        self.tools = list(tools or [])
+        self.tools = _flatten(tools or [])
         self.agent_id = agent_id or (machine.agent_id if machine else None)
         if machine is not None and machine.agent_id is None and self.agent_id:
             machine.agent_id = self.agent_id  # what it learns records this agent (``Learning-Agent``)
@@ -342,6 +342,14 @@ class Agent(AgnoAgentMixin):
             except Exception:  # a hook must never cost the user their answer either
                 log.exception("post hook %r failed", hook)
         return response
+
+
+def _flatten(tools: Sequence[Any]) -> list[Any]:
+    """Agno places toolkits in ``tools=[...]`` (``fs.tools()``): nested lists of tools are spread out."""
+    flat: list[Any] = []
+    for tool in tools:
+        flat.extend(_flatten(tool) if isinstance(tool, (list, tuple)) else [tool])
+    return flat
 
 
 def _console() -> Any:

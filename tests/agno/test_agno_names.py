@@ -352,3 +352,30 @@ def test_decision_filters_by_type_and_days(tmp_path: Path) -> None:
         "Answer in bullet points"]
     assert store.search(agent_id="someone-else") == []
     machine.close()
+
+
+def test_filesystem_keeps_notes_beside_the_repo_and_refuses_paths_that_leave_it(tmp_path: Path) -> None:
+    from learning_fs import FileSystem, MemoryRepo
+
+    repo = MemoryRepo.init(tmp_path / "r")
+    fs = FileSystem(repo, namespace="team notes")
+    tools = {t.__name__: t for t in fs.tools()}
+    assert tools["write_file"]("notes/a.md", "one") == "Wrote notes/a.md."
+    assert tools["append_file"]("notes/a.md", "two") == "Appended to notes/a.md."
+    assert tools["read_file"]("./notes/a.md") == "one\ntwo"
+    assert [m.path for m in fs.list()] == ["notes/a.md"] and fs.list("notes")[0].size == 7
+    outside = tmp_path / "secret.txt"
+    outside.write_text("do not read")
+    (fs.root / "link").symlink_to(outside)
+    (fs.root / "dir").symlink_to(tmp_path, target_is_directory=True)
+    for path in ("../../../secret.txt", "/etc/passwd", "link", "dir/secret.txt", "notes/../../x", ""):
+        assert tools["read_file"](path).startswith("Error:"), path
+        assert tools["write_file"](path, "x").startswith("Error:"), path
+    assert outside.read_text() == "do not read"
+    assert tools["read_file"]("missing.md").startswith("Error: no file")
+    assert [m.path for m in fs.list()] == ["notes/a.md"]  # links out of the namespace are not listed
+    assert [t.__name__ for t in fs.tools(read_only=True)] == ["list_files", "read_file"]
+    repo.flush()  # .git/index is kept in step off the write path
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=repo.root, capture_output=True, text=True,
+                          check=True).stdout == ""  # working files, never a commit or a dirty tree
+    repo.close()

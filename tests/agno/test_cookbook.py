@@ -44,7 +44,7 @@ def dynamic(fake: FakeLLM, make: Any) -> FakeLLM:
 
 def repo_text(root: Path = Path("tmp/memory_repo")) -> str:
     """Every record file of the repository the examples write (``tmp/memory_repo``), concatenated."""
-    return "\n".join(p.read_text() for p in sorted(root.rglob("*.md")) if ".git" not in p.parts)
+    return "\n".join(p.read_text() for p in sorted(root.rglob("*.md")) if not {".git", ".learning_fs"} & set(p.parts))
 
 
 def test_every_ported_example_is_covered_here() -> None:
@@ -514,3 +514,18 @@ def test_11_composition_context_block(cookbook: Cookbook) -> None:
     request = cookbook.agent.requests[0]
     assert "Prefers conclusions first, then supporting detail" in request["messages"][0]["content"]
     assert "tools" not in request or not request["tools"]  # data without tools
+
+
+def test_11_composition_with_filesystem(cookbook: Cookbook, capsys: pytest.CaptureFixture[str]) -> None:
+    calls(cookbook.agent, ("write_file", {"path": "notes/vector-db-comparison.md",
+                                          "content": "# Vector DB comparison\n\nDue Friday."}),
+          ("add_memory", {"memory": "Wants conclusions first in every summary"}), then="Noted both.")
+    run_example("11_composition/with_filesystem.py")
+    out = capsys.readouterr().out.split("--- files ---")[-1]
+    assert out.split() == ["notes/vector-db-comparison.md"]
+    tools = {t["function"]["name"] for t in cookbook.agent.requests[0]["tools"]}
+    assert {"write_file", "read_file", "list_files", "add_memory"} <= tools
+    assert "You have a file system for running notes" in cookbook.agent.requests[0]["messages"][0]["content"]
+    assert "Wants conclusions first" in repo_text()  # the memory is learned; the note is a working file
+    assert "Due Friday" not in repo_text() and "Due Friday" in next(
+        Path("tmp/memory_repo/.learning_fs/files").rglob("*.md")).read_text()
