@@ -77,7 +77,7 @@ def add_learning(state: State, title: str, namespace: str, tags: tuple[str, ...]
     origin = make_origin(user, session, agent)
     with ops.write_transaction(repo, f"Add learning: {_short(title)}", origin) as tx:
         record = ops.add_learning(tx, title, read_text_argument(text), origin, namespace=namespace,
-                                  tags=list(tags), context=context)
+                                  tags=list(tags), context=context or None)
     click.echo(f"Added learning {record.id} in {display_path(repo.root, record.path or '')}")
     click.echo(commit_line(tx.commit))
 

@@ -26,7 +26,15 @@ from learning_fs.ops.entities import (
 )
 from learning_fs.ops.origin import save, write_transaction
 from learning_fs.ops.provenance import Evidence, Origin
-from learning_fs.ops.records import add_decision, add_learning, add_memory, put_memory, read, resolve
+from learning_fs.ops.records import (
+    add_decision,
+    add_learning,
+    add_memory,
+    put_learning,
+    put_memory,
+    read,
+    resolve,
+)
 from learning_fs.ops.transaction import ItemChange, RecordTx
 from learning_fs.ops.validate import Problem, check_file, validate_repo
 from learning_fs.ops.writer import BufferedWriter, RecordWriter, SaveResult, WriteTransaction
@@ -52,6 +60,7 @@ __all__ = [
     "inverse_relation",
     "put_event",
     "put_fact",
+    "put_learning",
     "put_link",
     "put_memory",
     "read",

@@ -41,15 +41,36 @@ def _clean(text: str) -> str:
 
 
 def add_learning(tx: RecordTx, title: str, text: str, origin: Origin, *, namespace: str = GLOBAL_NAMESPACE,
-                 tags: list[str] | None = None, context: str = "") -> LearningRecord:
-    """Write a new learning (a title that slugs like an existing one gets a hash-suffixed file)."""
-    if not title.strip() or not text.strip():
+                 tags: list[str] | None = None, context: str | None = None) -> LearningRecord:
+    """Write a learning; one with the same title in the namespace is updated (see :func:`put_learning`)."""
+    return put_learning(tx, title, text, origin, namespace=namespace, tags=tags, context=context)[0]
+
+
+def put_learning(tx: RecordTx, title: str, text: str, origin: Origin, *, namespace: str = GLOBAL_NAMESPACE,
+                 tags: list[str] | None = None, context: str | None = None) -> tuple[LearningRecord, bool]:
+    """The one rule for saving a learning, whoever saves it; returns the record and whether it existed.
+
+    A learning with the same title (case aside) in the namespace is updated: its text replaced,
+    ``context`` replaced when given, the tags merged. A different title that slugs alike gets a
+    file of its own (hash-suffixed).
+    """
+    title = " ".join(title.split())
+    if not title or not text.strip():
         raise LearningFSError("a learning needs a title and a text")
-    record = LearningRecord(title=" ".join(title.split()), learning=_clean(text), context=_clean(context),
-                            tags=list(tags or []), namespace=namespace, user=_owner(namespace, origin),
-                            source=origin.provenance(), created=origin.timestamp())
-    save(tx, record, origin)
-    return record
+    probe = LearningRecord(title=title, learning=_clean(text), context=_clean(context or ""),
+                           tags=sorted({t.strip() for t in tags or [] if t.strip()}), namespace=namespace,
+                           user=_owner(namespace, origin), source=origin.provenance(), created=origin.timestamp())
+    existing = tx.read(record_path(probe))
+    same = isinstance(existing, LearningRecord) and existing.title.casefold() == title.casefold()
+    if isinstance(existing, LearningRecord) and same:
+        existing.learning = probe.learning
+        if context is not None:
+            existing.context = probe.context
+        existing.tags = sorted({*existing.tags, *probe.tags})
+        save(tx, existing, origin)
+        return existing, True
+    save(tx, probe, origin)
+    return probe, False
 
 
 def add_decision(tx: RecordTx, title: str, decision: str, origin: Origin, *, reasoning: str = "",

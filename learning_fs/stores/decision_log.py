@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from learning_fs.context import estimate_tokens
-from learning_fs.errors import RecordParseError
-from learning_fs.format.ids import new_id
-from learning_fs.format.items import Item
+from learning_fs.errors import LearningFSError, RecordParseError
 from learning_fs.format.layout import FOLDERS, namespace_segment
 from learning_fs.format.records import DecisionRecord
 from learning_fs.format.slugs import slugify
+from learning_fs.ops.records import add_decision
 from learning_fs.search import Searcher, visible_to
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
@@ -165,16 +164,16 @@ class DecisionLogStore(BaseStore):
             text = decision.strip()
             if not text:
                 return "Error: the decision is empty."
-            if confidence is not None and not 0.0 <= confidence <= 1.0:
-                return f"Error: confidence must be between 0 and 1, not {confidence}."
-            record = DecisionRecord(
-                title=one_line(text, 60), decision=text, reasoning=reasoning.strip(), confidence=confidence,
-                alternatives=[Item(id=new_id("alternative"), text=" ".join(a.split()))
-                              for a in alternatives or [] if a.strip()],
-                namespace=space, user=store.owner(space, user_id),
-                tags=[slugify(decision_type)] if decision_type and decision_type.strip() else [],
-            )
-            result = active.save([record], summary=one_line(f"Decide: {text}"))
+            store.owner(space, user_id)  # a private namespace needs a user: say so as the tools do
+            with active.transaction(one_line(f"Decide: {text}")) as tx:
+                try:  # the rules of learning-fs add decision
+                    record = add_decision(tx, one_line(text, 60), text, active.evidence(), reasoning=reasoning,
+                                          alternatives=alternatives, confidence=confidence, namespace=space,
+                                          tags=[slugify(decision_type)] if decision_type and decision_type.strip()
+                                          else [])
+                except LearningFSError as exc:
+                    return f"Error: {exc}."
+            result = tx.result
             return tool_reply(active, result, f"Logged decision {record.id}.", f"the decision {record.id}")
 
         @store_tool

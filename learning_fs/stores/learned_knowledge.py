@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from learning_fs.context import estimate_tokens
-from learning_fs.format.layout import record_path
+from learning_fs.errors import LearningFSError
 from learning_fs.format.records import LearningRecord
+from learning_fs.ops.records import put_learning
 from learning_fs.search import Searcher, visible_to
 from learning_fs.stores.base import BaseStore, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
@@ -146,17 +147,16 @@ class LearnedKnowledgeStore(BaseStore):
             title, text = " ".join(title.split()), learning.strip()
             if not title or not text:
                 return "Error: a learning needs a title and a text."
-            probe = LearningRecord(title=title, namespace=space, user=store.owner(space, user_id))
-            existing = active.read(record_path(probe))
-            same = isinstance(existing, LearningRecord) and existing.title.casefold() == title.casefold()
-            record = existing if same else probe
-            assert isinstance(record, LearningRecord)
-            record.learning = text
-            if context is not None:
-                record.context = context.strip()
-            record.tags = sorted({*record.tags, *(t.strip() for t in tags or [] if t.strip())})
-            verb = "Update" if same else "Learn"
-            result = active.save([record], summary=one_line(f"{verb}: {title}"))
+            store.owner(space, user_id)  # a private namespace needs a user: say so as the tools do
+            with active.transaction(one_line(f"Learn: {title}")) as tx:  # the lock: from the read to the commit
+                try:
+                    record, same = put_learning(tx, title, text, active.evidence(), namespace=space, tags=tags,
+                                                context=context)
+                except LearningFSError as exc:
+                    return f"Error: {exc}."
+                if same:
+                    tx.summary = one_line(f"Update: {title}")
+            result = tx.result
             change = f"{'an update of ' if same else ''}learning {record.id}: {title}"
             return tool_reply(active, result, f"{'Updated' if same else 'Saved'} learning {record.id}: {title}", change)
 

@@ -16,7 +16,14 @@ from learning_fs.format.layout import record_path
 from learning_fs.format.records import EntityRecord, MemoriesRecord, Record
 from learning_fs.ops import Origin, RecordWriter, add_fact, put_memory
 from learning_fs.repo import MemoryRepo
-from learning_fs.stores import EntityMemoryConfig, EntityMemoryStore, UserMemoryConfig, UserMemoryStore
+from learning_fs.stores import (
+    EntityMemoryConfig,
+    EntityMemoryStore,
+    LearnedKnowledgeConfig,
+    LearnedKnowledgeStore,
+    UserMemoryConfig,
+    UserMemoryStore,
+)
 from tests.cli.conftest import Invoke
 from tests.stores.conftest import tools
 
@@ -86,6 +93,24 @@ def test_cli_and_agent_tools_write_the_same_memories(tmp_path: Path, repo_dir: P
     assert files(MemoryRepo(repo_dir)) == files(agent_repo)
     [shape_of] = files(agent_repo).values()
     assert shape_of["memories"] == [("Prefers short answers.", "active"), ("Works in Berlin.", "active")]
+    agent_repo.close()
+
+
+def test_cli_and_agent_tools_save_learnings_by_the_same_rule(tmp_path: Path, repo_dir: Path, lfs: Invoke) -> None:
+    """The same title updates the learning (text replaced, tags merged) on both paths."""
+    for text, tag in (("Use uv in CI.", "ci"), ("Use uv in CI; pin it.", "python")):
+        assert lfs("add", "learning", "--title", "Use uv", "--tag", tag, text).exit_code == 0
+    agent_repo = MemoryRepo.init(tmp_path / "agent")
+    store = LearnedKnowledgeStore(LearnedKnowledgeConfig(mode="agentic"), agent_repo)
+    save = tools(store, agent_repo, user_id="alice")["save_learning"]
+    assert save(title="Use uv", learning="Use uv in CI.", tags=["ci"]).startswith("Saved")
+    assert save(title="Use uv", learning="Use uv in CI; pin it.", tags=["python"]).startswith("Updated")
+
+    def learnings(repo: MemoryRepo) -> list[tuple[str, str, list[str]]]:
+        return [(r.title, r.learning, r.tags) for r in repo.list("learning")]  # type: ignore[attr-defined]
+
+    assert learnings(MemoryRepo(repo_dir)) == learnings(agent_repo) == [("Use uv", "Use uv in CI; pin it.",
+                                                                         ["ci", "python"])]
     agent_repo.close()
 
 
