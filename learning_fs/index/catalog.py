@@ -229,6 +229,21 @@ class Catalog:
                 )
         return found
 
+    def places(self, ids: Iterable[str]) -> dict[str, tuple[int, str, int]]:
+        """(partition, kind, number of chunks) of each of ``ids``: what a dense hit is checked against.
+
+        The dense side vouches for hundreds of neighbours per search; decoding their metadata
+        and chunk lists (:meth:`entries`) cost more than the vector search itself.
+        """
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, tuple[int, str, int]] = {}
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            rows = self.query(f"SELECT id, pid, kind, nchunks FROM entries WHERE id IN ({','.join('?' * len(batch))})",
+                              batch)
+            found.update((row[0], (row[1], row[2], row[3])) for row in rows)
+        return found
+
     def write_entries(self, entries: Sequence[Entry]) -> None:
         """Insert or replace entries (the triggers keep the FTS index in step)."""
         with self.transaction() as conn:

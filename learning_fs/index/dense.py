@@ -9,6 +9,8 @@ time in measurements) and queries ask Chroma for distances only.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 #: below it, Chroma's ``where`` filter is cheaper than fetching that many neighbours.
 OVERFETCH_MIN_SHARE = 0.15
 MAX_FETCH = 1000
+#: Neighbour lists kept for reuse within a turn (see ``VectorStore._neighbours``).
+RECENT_QUERIES = 32
 #: Chroma's own batch limit is larger; smaller batches keep memory flat on bulk loads.
 WRITE_BATCH = 2000
 
@@ -81,6 +85,11 @@ class VectorStore:
         self._prefix = f"lfs-{uid}-"
         self._collections: dict[str, ChromaCollection] = {}
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lfs-dense")
+        # (query vector, collection, filter) -> the most neighbours fetched so far, for the
+        # several searches of one turn; emptied by every write (see :meth:`_neighbours`).
+        self._recent: OrderedDict[tuple[bytes, str, str], list[tuple[str, float]]] = OrderedDict()
+        self._recent_lock = threading.Lock()
+        self._generation = 0  # bumped before and after every write: a query that spans one is not kept
 
     def close(self) -> None:
         """Stop the query threads; close the client if the index created it.
@@ -112,17 +121,21 @@ class VectorStore:
         return found
 
     def upsert(self, suffix: str, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+        self._forget()
         collection = self._collection(suffix, create=True)
         assert collection is not None
         for start in range(0, len(ids), WRITE_BATCH):
             end = start + WRITE_BATCH
             collection.upsert(ids=ids[start:end], embeddings=vectors[start:end], metadatas=metadatas[start:end])  # type: ignore[arg-type]  # our values are str/int/float/bool
+        self._forget()
 
     def delete(self, suffix: str, ids: Sequence[str]) -> None:
+        self._forget()
         collection = self._collection(suffix, create=False)
         if collection is not None and ids:
             for start in range(0, len(ids), WRITE_BATCH):
                 collection.delete(ids=list(ids[start : start + WRITE_BATCH]))
+            self._forget()
 
     def vectors(self, suffix: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by chunk id (used to move an entry between partitions without re-embedding)."""
@@ -140,24 +153,61 @@ class VectorStore:
         4 collections in 5.7 ms instead of 8.3 ms one after another).
         """
 
+        probe = vector.tobytes()
+
         def run(plan: QueryPlan) -> list[tuple[int, str, float]]:
-            collection = self._collection(plan.collection, create=False)
-            if collection is None or plan.n_results <= 0:
-                return []
-            result = collection.query(
-                query_embeddings=[vector], n_results=plan.n_results, where=plan.where, include=["distances"]
-            )
-            distances = result["distances"][0] if result["distances"] else []
-            return [(plan.tag, i, 1.0 - float(d)) for i, d in zip(result["ids"][0], distances, strict=True)]
+            return [(plan.tag, i, similarity) for i, similarity in self._neighbours(probe, vector, plan)]
 
         if len(plans) == 1:
             return run(plans[0])
         return [hit for hits in self._pool.map(run, plans) for hit in hits]
 
+    def _neighbours(self, probe: bytes, vector: np.ndarray, plan: QueryPlan) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of ``plan.n_results`` neighbours, reusing a wider query of this turn.
+
+        A turn's stores search the same message in the same collections (learnings, entities and
+        decisions of a namespace share one), each over-fetching for its own kind: the first query
+        is kept, and a later one for as many neighbours or fewer is cut from it (the nearest n of
+        a collection do not depend on who asks). Any write empties the cache.
+        """
+        key = (probe, plan.collection, repr(plan.where))
+        with self._recent_lock:
+            known = self._recent.get(key)
+        if known is not None and (len(known) >= plan.n_results or len(known) < getattr(known, "asked", 0)):
+            return known[: plan.n_results]
+        collection = self._collection(plan.collection, create=False)
+        if collection is None or plan.n_results <= 0:
+            return []
+        generation = self._generation
+        result = collection.query(
+            query_embeddings=[vector], n_results=plan.n_results, where=plan.where, include=["distances"]
+        )
+        distances = result["distances"][0] if result["distances"] else []
+        found = _Neighbours((i, 1.0 - float(d)) for i, d in zip(result["ids"][0], distances, strict=True))
+        found.asked = plan.n_results
+        with self._recent_lock:
+            if generation == self._generation:
+                self._recent[key] = found
+                while len(self._recent) > RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+        return found
+
+    def _forget(self) -> None:
+        with self._recent_lock:
+            self._generation += 1
+            self._recent.clear()
+
     def drop(self) -> None:
         """Delete every collection of this index."""
+        self._forget()
         for listed in self._client.list_collections():
             name = listed if isinstance(listed, str) else listed.name
             if name.startswith(self._prefix):
                 self._client.delete_collection(name)
         self._collections.clear()
+
+
+class _Neighbours(list[tuple[str, float]]):
+    """A neighbour list that remembers how many were asked for (fewer came back: that was all)."""
+
+    asked = 0
