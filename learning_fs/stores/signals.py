@@ -23,7 +23,8 @@ REASK_SIMILARITY = 0.7  # word overlap (Jaccard) above which a message asks the 
 QUOTE_LIMIT = 500
 
 _OPENING = re.compile(
-    r"^\W*(?:no|nope|wrong|incorrect|not quite|not like that|that'?s (?:not|wrong)|that is (?:not|wrong)|"
+    r"^\W*(?:no(?!\W+(?:problem|worries|thanks|thank you|need|rush|hurry)\b)|nope|wrong|incorrect|not quite|"
+    r"not like that|that'?s (?:not|wrong)|that is (?:not|wrong)|"
     r"actually|again)\b[\s,.!:;—–-]*", re.IGNORECASE)
 _REPROACH = re.compile(
     r"\b(?:i (?:said|asked(?: you)?(?: for| to)?|told you(?: to)?|already said|meant)|as i said|"

@@ -138,3 +138,35 @@ def test_validate_checks_the_new_kinds(repo):
     problems = [str(p) for p in validate_repo(repo)]
     assert any("agents/bot/instructions.md" in p and "belong in agents/other/instructions.md" in p for p in problems)
     assert any("fb-1.md" in p and "score must be between -1 and 1" in p for p in problems)
+
+
+@pytest.mark.parametrize("message", ["No problem, thanks!", "No worries.", "No need, that's all."])
+def test_politeness_is_not_a_correction(message):
+    from learning_fs.stores.signals import detect
+
+    assert detect(message, "How far is it from Paris to Berlin?") is None
+
+
+def test_a_broken_feedback_file_is_skipped_not_fatal(machine, repo, invoke):
+    turn(machine, "alice", "s-1", QUESTION, "About 545 miles.", "run-1")
+    turn(machine, "alice", "s-1", CORRECTION, "About 880 km.", "run-2")
+    folder = repo.root / "feedback" / "global" / "zz"
+    folder.mkdir(parents=True)
+    (folder / "fb-broken.md").write_text("---\nid: fb-broken\nkind: feedback\nscore: [not a number\n---\n")
+    result = invoke("--repo", str(repo.root), "feedback", "list")
+    assert result.exit_code == 0 and "No, I said use metric units." in result.output
+    assert invoke("--repo", str(repo.root), "improve").exit_code == 0
+
+
+def test_a_rule_typed_by_hand_reaches_the_context_with_a_stable_id(machine, repo):
+    path = repo.root / "agents" / "bot" / "instructions.md"
+    path.parent.mkdir(parents=True)
+    path.write_text("---\nid: ins-hand\nkind: instructions\nagent: bot\n---\n\n# Instructions for bot\n\n"
+                    "## Rules\n- Never promise delivery dates.\n")
+    context = turn(machine, "alice", "s-1", QUESTION, "About 880 km.", "run-1")
+    assert "- Never promise delivery dates." in context
+    turn(machine, "alice", "s-1", CORRECTION, "About 880 km.", "run-2")
+    [signal] = feedback(repo)
+    rule = repo.get("agents/bot/instructions.md").rules[0]
+    assert rule.id.startswith("rule-") and rule.id in signal.in_context
+    assert repo.get("agents/bot/instructions.md").rules[0].id == rule.id  # derived from the text: stable

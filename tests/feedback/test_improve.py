@@ -166,3 +166,24 @@ def test_different_peoples_names_are_not_one_rule(machine, repo):
     corrected(machine, ["carol"], correction="No, please address me as Dr. Novak.", tag="c-")
     report = improver(repo, config=SelfImprovementConfig(min_corrections=2, min_users=2)).run()
     assert report.proposed == [] and report.findings == []
+
+
+def test_approving_keeps_a_rule_a_person_committed_meanwhile(machine, repo):
+    repo.write(InstructionsRecord(agent="bot", rules=[Item(id="rule-cite", text="Cite a source for figures.")]))
+    corrected(machine, ["alice", "bob", "carol"])
+    improver(repo).run()
+    record = repo.get("agents/bot/instructions.md")  # a person adds a rule on main while the proposal waits
+    record.rules.append(Item(id="rule-brief", text="Keep answers under 100 words."))
+    repo.write(record)
+    approve(repo, PROPOSAL)
+    context = machine.build_context("dave", "s-new", QUESTION)
+    for rule in ("Cite a source for figures.", "Keep answers under 100 words.", "Use metric units."):
+        assert rule in context
+
+
+def test_the_schedule_runs_in_the_background_after_the_turns_feedback(repo):
+    config = SelfImprovementConfig(every=4, min_corrections=2, min_users=2)
+    with LearningMachine(repo, self_improvement=config, agent_id="bot", track_recalls=False) as machine:
+        corrected(machine, ["alice", "bob"])
+        assert machine.wait(30)
+        assert [p.id for p in machine.proposals()] == [PROPOSAL]
