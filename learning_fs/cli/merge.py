@@ -31,7 +31,7 @@ def merge_file(base: Path, ours: Path, theirs: Path, path: str) -> None:
       learning-fs merge-file base.md ours.md theirs.md users/3e/alice/memories.md
       git config merge.learning-fs.driver "learning-fs merge-file %O %A %B %P"
     """
-    from learning_fs.repo.mergedriver import merge_file as merge
+    from learning_fs.format.merge import merge_files as merge
 
     result = merge(base, ours, theirs, path or ours.name)
     for conflict in result.conflicts:

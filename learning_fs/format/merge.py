@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from learning_fs.errors import RecordParseError
@@ -445,6 +446,23 @@ def merge_records(base: str | None, ours: str, theirs: str, path: str = "") -> M
                            {"ours": o_err, "theirs": t_err})
     record, entries = _merge_parsed(b, o, t)
     return _with_conflicts(record, entries, path)
+
+
+def merge_files(base: Path, ours: Path, theirs: Path, path: str) -> MergeResult:
+    """git's merge driver (``learning-fs merge-file %O %A %B %P``): merge three files, write the result over ``ours``.
+
+    Record paths merge with :func:`merge_records` (the result always parses), other files with
+    :func:`merge_text` (git's markers). git passes an empty ``%O`` when both sides added the
+    file. Here rather than in the git layer so the driver, one process per file, imports no git.
+    """
+    def read(file: Path) -> str:
+        return file.read_bytes().decode("utf-8", errors="surrogateescape")
+
+    base_text = read(base)
+    merge = merge_records if kind_from_path(path) is not None else merge_text
+    result = merge(base_text or None, read(ours), read(theirs), path)
+    ours.write_bytes(result.text.encode("utf-8", errors="surrogateescape"))
+    return result
 
 
 def merge_text(base: str | None, ours: str, theirs: str, path: str = "") -> MergeResult:

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import pygit2
 
-from learning_fs.format.layout import FOLDERS, SESSIONS_FOLDER, USERS_FOLDER, kind_from_path
-from learning_fs.format.merge import MergeResult, merge_records, merge_text
+from learning_fs.format.layout import FOLDERS, SESSIONS_FOLDER, USERS_FOLDER
+from learning_fs.format.merge import merge_files as merge_file  # noqa: F401  (the driver's work; kept here by name)
 from learning_fs.repo import trailers as names
 
 if TYPE_CHECKING:
@@ -132,19 +132,3 @@ def install(repo: MemoryRepo, *, commit: bool = True) -> list[str]:
     if configure_driver(repo.git_dir):
         done.append(f"defined merge.{DRIVER}.driver in .git/config: {driver_command()}")
     return done
-
-
-def merge_file(base: Path, ours: Path, theirs: Path, path: str) -> MergeResult:
-    """What the driver does: merge the three versions and write the result over ``ours`` (git's ``%A``).
-
-    Record paths merge with :func:`merge_records` (the result always parses), other files with
-    :func:`merge_text` (git's markers). git passes an empty ``%O`` when both sides added the file.
-    """
-    def read(file: Path) -> str:
-        return file.read_bytes().decode("utf-8", errors="surrogateescape")
-
-    base_text = read(base)
-    merge = merge_records if kind_from_path(path) is not None else merge_text
-    result = merge(base_text or None, read(ours), read(theirs), path)
-    ours.write_bytes(result.text.encode("utf-8", errors="surrogateescape"))
-    return result
