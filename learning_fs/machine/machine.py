@@ -278,6 +278,8 @@ class LearningMachine(AgnoMachineMixin):
         return list(self._slots)
 
     def __repr__(self) -> str:
+        if self.__dict__.get("_deferred") is not None:
+            return "LearningMachine(<repository opened on first use>)"  # a repr must not create a repository
         parts = ", ".join(f"{s.name}={s.mode.value}" for s in self._slots)
         return f"LearningMachine({self.repo.root}, {parts})"
 

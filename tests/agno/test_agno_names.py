@@ -379,3 +379,19 @@ def test_filesystem_keeps_notes_beside_the_repo_and_refuses_paths_that_leave_it(
     assert subprocess.run(["git", "status", "--porcelain"], cwd=repo.root, capture_output=True, text=True,
                           check=True).stdout == ""  # working files, never a commit or a dirty tree
     repo.close()
+
+
+def test_leaving_with_finishes_learning_and_a_repr_opens_nothing(tmp_path: Path, cookbook: Cookbook,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LEARNING_FS_REPO")
+    assert "opened on first use" in repr(LearningMachine(user_memory=True))
+    assert not (tmp_path / "memory_repo").exists()
+    cookbook.store("add_memory").enqueue_tool_calls([("add_memory", {"memory": "Likes tea"})]).enqueue_text("ok")
+    with LearningMachine(tmp_path / "r", cookbook.model(), user_memory=True) as machine:
+        machine.process([{"role": "user", "content": "I like tea"}], "t", "s")
+    from learning_fs import MemoryRepo
+
+    repo = MemoryRepo(tmp_path / "r")
+    assert "Likes tea" in git(repo, "show", "HEAD")  # committed before the with block let go
+    repo.close()
