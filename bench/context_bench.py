@@ -53,6 +53,7 @@ from learning_fs.index import MiniLMEmbedder
 from learning_fs.index.service import RepoIndex
 from learning_fs.machine import LearningMachine
 from learning_fs.search import LexicalSearcher
+from learning_fs.search.semantic import IndexSearcher
 from learning_fs.stores import LearnedKnowledgeConfig, UserMemoryConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -134,7 +135,7 @@ def run(tasks: list[Task], store: str, searcher_kind: str, embedder: CachedEmbed
             repo, ids = write_repo(Path(tmp) / "repo", task, store)
             index = RepoIndex.open(repo, embedder=embedder) if searcher_kind == "index" else None
             try:
-                searcher = index.searcher() if index is not None else LexicalSearcher(repo)
+                searcher = IndexSearcher(index) if index is not None else LexicalSearcher(repo)
                 config = {"user_memory": UserMemoryConfig()} if store == "memories" else {
                     "learned_knowledge": LearnedKnowledgeConfig()}
                 with LearningMachine(repo, searcher=searcher, track_recalls=False, **config) as machine:

@@ -220,6 +220,7 @@ def build_six_repo(root: Path, records: int) -> None:
 def measure_six(repo: MemoryRepo, records: int, samples: int) -> list[list[str]]:
     from learning_fs.index.service import RepoIndex
     from learning_fs.machine import LearningMachine
+    from learning_fs.search.semantic import IndexSearcher
     from learning_fs.stores import DecisionLogConfig, EntityMemoryConfig, LearnedKnowledgeConfig
 
     users = records // 4 // 3
@@ -227,7 +228,7 @@ def measure_six(repo: MemoryRepo, records: int, samples: int) -> list[list[str]]
     with RepoIndex.open(repo, write_through="off") as index:
         machine = LearningMachine(repo=repo, user_profile=True, user_memory=True, session_context=True,
                                   entity_memory=EntityMemoryConfig(), learned_knowledge=LearnedKnowledgeConfig(),
-                                  decision_log=DecisionLogConfig(), searcher=index.searcher(), track_recalls=False)
+                                  decision_log=DecisionLogConfig(), searcher=IndexSearcher(index), track_recalls=False)
         rng = random.Random(11)
         questions = [f"{MESSAGES[n % len(MESSAGES)]} And what about {rng.choice(SHARED_TOPICS)} #{n}?"
                      for n in range(samples + 20)]
