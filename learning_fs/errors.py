@@ -32,6 +32,20 @@ class UnsafePathError(LearningFSError):
     """A path built from user or model input would leave the memory repository."""
 
 
+class SymlinkError(UnsafePathError):
+    """A path inside the memory repository is (or passes through) a symbolic link.
+
+    The library never reads or writes through one: a cloned repository could otherwise point
+    ``users/<shard>/carol`` or ``.learning_fs`` anywhere on the machine and have a private memory
+    written, or derived data read, outside the repository. ``path`` is the link itself.
+    """
+
+    def __init__(self, path: str, what: str = "") -> None:
+        self.path = path
+        super().__init__(f"{path} is a symlink: learning_fs never reads or writes through a symlink inside a "
+                         f"memory repository{what} (replace it with a real file or folder)")
+
+
 class RecordNotFoundError(LearningFSError, KeyError):
     """No record exists at the given path, id or point in history."""
 

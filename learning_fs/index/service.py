@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pygit2
 from filelock import FileLock, Timeout
 
-from learning_fs.errors import LearningFSError, RecordParseError
+from learning_fs.errors import LearningFSError, RecordParseError, SymlinkError, UnsafePathError
 from learning_fs.format.records import now
 from learning_fs.index.documents import documents_for
 from learning_fs.index.search_index import SearchIndex
@@ -114,6 +114,12 @@ def bulk_embedder(embedder: Embedder) -> Embedder | None:
 def index_directory(repo: MemoryRepo) -> Path:
     """Where the repository's index lives: ``index.directory``, which must stay inside the repository."""
     configured = repo.config.index.directory
+    try:
+        repo.safe_path(configured.rstrip("/"))  # SymlinkError: never keep the index behind a link
+    except SymlinkError:
+        raise
+    except UnsafePathError:
+        pass  # not a plain relative path: the check below says what is wrong
     path = (repo.root / configured).resolve()
     if path == repo.root or repo.root not in path.parents:
         raise LearningFSError(f"learning_fs.yaml: index.directory {configured!r} must be a folder inside the "

@@ -9,11 +9,13 @@ ones outside it, ids are unique, required fields are present, and list lines fol
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Literal
 
-from learning_fs.errors import RecordParseError, UnsafePathError
+from learning_fs.errors import RecordParseError, SymlinkError, UnsafePathError
 from learning_fs.format.items import Item
 from learning_fs.format.layout import (
     FEEDBACK_FOLDER,
@@ -39,6 +41,7 @@ from learning_fs.format.records import (
 )
 from learning_fs.repo import MemoryRepo
 from learning_fs.repo.config import CONFIG_FILE, RepoConfig
+from learning_fs.repo.safety import read_nofollow
 
 Severity = Literal["error", "warning"]
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
@@ -239,6 +242,28 @@ def _check_items(checker: _FileChecker, record: Record) -> None:
                     checker.error(line, f"item {key} must be an ISO 8601 date or time, not {value!r}")
 
 
+def symlinks(root: Path, paths: list[str] | None = None) -> list[str]:
+    """Repository-relative symlinks: every one in the working tree (``.git`` aside), or those on ``paths``."""
+    found: set[str] = set()
+    if paths is not None:
+        for path in paths:
+            parts = path.split("/")
+            for end in range(1, len(parts) + 1):
+                if os.path.islink(os.path.join(root, *parts[:end])):
+                    found.add("/".join(parts[:end]))
+                    break
+        return sorted(found)
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if rel == "." else f"{rel}/"
+        if not prefix:
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in dirnames + filenames:
+            if os.path.islink(os.path.join(dirpath, name)):
+                found.add(prefix + name)
+    return sorted(found)
+
+
 def validate_repo(repo: MemoryRepo, paths: list[str] | None = None) -> list[Problem]:
     """Every problem in the working tree (hand edits included), sorted by file and line.
 
@@ -250,13 +275,18 @@ def validate_repo(repo: MemoryRepo, paths: list[str] | None = None) -> list[Prob
         RepoConfig.load(repo.root)
     except RecordParseError as exc:
         problems.append(Problem(CONFIG_FILE, exc.line or 1, exc.message))
+    links_found = symlinks(repo.root, paths)
+    problems.extend(Problem(link, 1, "a symlink: learning_fs never reads or writes through links in a memory "
+                                     "repository (replace it with a real file or folder)") for link in links_found)
     first_seen: dict[str, str] = {}
     entities: dict[tuple[str, str | None], set[str]] = {}
     links: list[tuple[str, int, Record, Item]] = []
     listed = [*repo.paths(), *repo.paths("instructions"), *repo.paths("feedback")] if paths is None else paths
     for path in listed:
         try:
-            text = (repo.root / path).read_text(encoding="utf-8")
+            text = read_nofollow(str(repo.root), path).decode("utf-8")
+        except SymlinkError:
+            continue  # reported above
         except UnicodeDecodeError as exc:
             problems.append(Problem(path, 1, f"not UTF-8 text ({exc.reason})"))
             continue

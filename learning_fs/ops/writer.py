@@ -101,12 +101,14 @@ class RecordWriter:
     def read(self, path: str) -> Record | None:
         """The record at ``path`` as this writer's destination sees it (a copy; ``None`` if absent).
 
-        PROPOSE writers read the checked-out branch too: each proposal starts from it. A file
-        that does not parse is logged and read as absent rather than stopping the store.
+        PROPOSE writers read the checked-out branch too: each proposal starts from it. The read
+        comes from the branch tip the write will commit on, never the working tree: a stale or
+        hand-edited file there must not be committed over the tip. A file that does not parse is
+        logged and read as absent rather than stopping the store.
         """
         self._check_path(path)
         try:
-            return self.repo.get(path)
+            return self.repo.read_committed(path)
         except RecordParseError as exc:
             log.warning("%s: cannot read %s", self.store, exc)
             return None

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from learning_fs.errors import RecordParseError
+from learning_fs.errors import RecordParseError, SymlinkError
 
 CONFIG_FILE = "learning_fs.yaml"
 DERIVED_DIR = ".learning_fs"  # index, caches: gitignored, rebuildable from the files
@@ -58,6 +58,8 @@ class RepoConfig(BaseModel):
     @classmethod
     def load(cls, root: Path) -> RepoConfig:
         path = root / CONFIG_FILE
+        if path.is_symlink():  # a clone's link would have the settings read from anywhere
+            raise SymlinkError(CONFIG_FILE)
         if not path.exists():
             return cls()
         try:

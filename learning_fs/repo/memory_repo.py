@@ -14,6 +14,7 @@ import builtins
 import datetime as dt
 import logging
 import os
+import stat
 import subprocess
 import threading
 import weakref
@@ -24,21 +25,25 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pygit2
 
-from learning_fs.errors import ConflictError, LearningFSError, RecordNotFoundError, RecordParseError
+from learning_fs.errors import ConflictError, LearningFSError, RecordNotFoundError, RecordParseError, SymlinkError
 from learning_fs.format.layout import kind_from_path, search_roots
 from learning_fs.format.records import Record
 from learning_fs.format.slugs import check_relative_path
-from learning_fs.repo import gitindex, history, merge, trees
+from learning_fs.repo import gitindex, history, merge, trees, worktree
 from learning_fs.repo import trailers as names
 from learning_fs.repo.config import CONFIG_FILE, DERIVED_DIR, GITIGNORE, RepoConfig
 from learning_fs.repo.history import CommitInfo
 from learning_fs.repo.locks import WriteLock
+from learning_fs.repo.safety import check_below, lstat_below, read_nofollow
 from learning_fs.repo.snapshot import Snapshot, parse_bytes
 from learning_fs.repo.transaction import ID_LINE, CommitEvent, CommitListener, Transaction
 from learning_fs.repo.worktree import update_worktree
 
 if TYPE_CHECKING:
     from learning_fs.repo.sync import SyncResult
+
+LIBRARY_HISTORY = 100
+"""First-parent commits searched for an earlier library version of a file (recognising stale files)."""
 
 log = logging.getLogger(__name__)
 _Repo = TypeVar("_Repo", bound="MemoryRepo")
@@ -65,6 +70,7 @@ class MemoryRepo:
         if self.git.is_bare or self.git.workdir is None:
             raise LearningFSError(f"{self.root} is a bare repository; a memory repository needs a working tree")
         self.root = Path(self.git.workdir).resolve()
+        self._root_str = str(self.root)
         self.git_dir = Path(self.git.path).resolve()
         self.config = RepoConfig.load(self.root)
         self._lock = WriteLock(self.git_dir / "learning_fs-write.lock", lock_timeout)
@@ -78,6 +84,9 @@ class MemoryRepo:
             log.warning("core.hooksPath is set in %s: git will not run learning_fs's pre-commit hook, so a "
                         "commit made right after a library write may undo it; call flush() first", self.root)
         _open_repos.add(self)
+        if worktree.intent_path(self.git_dir).exists():  # a writer was killed mid-commit: finish its work
+            with self._lock.hold():
+                self._recover_locked()
         if gitindex.has_pending(self.git_dir):  # a writer died before syncing .git/index: catch up
             self._syncer.notify()
 
@@ -112,8 +121,18 @@ class MemoryRepo:
 
     @property
     def derived_dir(self) -> Path:
-        """``.learning_fs/``: the gitignored home of the index and caches."""
+        """``.learning_fs/``: the gitignored home of the index and caches (never a symlink: SymlinkError)."""
+        check_below(self._root_str, DERIVED_DIR)
         return self.root / DERIVED_DIR
+
+    def safe_path(self, path: str) -> Path:
+        """``root/path`` after checking that no component of ``path`` is a symlink (:class:`SymlinkError`).
+
+        For code above the repository layer that keeps files inside the repository (the index,
+        caches, templates): the library never reads or writes through a link a clone brought in.
+        """
+        check_below(self._root_str, check_relative_path(path))
+        return self.root / path
 
     @property
     def branch(self) -> str:
@@ -157,17 +176,19 @@ class MemoryRepo:
         ``copy=False`` returns the shared cached object for read-only hot paths (recall).
         """
         check_relative_path(path)
-        full = self.root / path
-        try:
-            st = os.stat(full)
-        except FileNotFoundError:
-            raise RecordNotFoundError(f"{path}: no such record") from None
+        st = lstat_below(self._root_str, path)  # SymlinkError for a link anywhere on the path
+        if st is None:
+            raise RecordNotFoundError(f"{path}: no such record")
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
         hit = self._cache.get(path)
         if hit is not None and hit[0] == key:
             record = hit[1]
         else:
-            record = parse_bytes(full.read_bytes(), path)
+            try:
+                data = read_nofollow(self._root_str, path)
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                raise RecordNotFoundError(f"{path}: no such record") from None
+            record = parse_bytes(data, path)
             self._cache[path] = (key, record)
         return record.model_copy(deep=True) if copy else record
 
@@ -179,22 +200,42 @@ class MemoryRepo:
             return None
 
     def exists(self, path: str) -> bool:
-        return (self.root / check_relative_path(path)).is_file()
+        st = lstat_below(self._root_str, check_relative_path(path))
+        return st is not None and stat.S_ISREG(st.st_mode)
+
+    def read_committed(self, path: str, *, branch: str | None = None) -> Record | None:
+        """The record at ``path`` at the tip of ``branch`` (default: the checked-out one); None if absent.
+
+        What a read-modify-write must build on: the commit the write will have as its parent, never
+        the working tree (a stale or hand-edited file there would be committed over the tip and
+        drop what the tip holds). Call it with the write lock held (:meth:`write_lock`) so the tip
+        cannot move before the write commits.
+        """
+        check_relative_path(path)
+        tree = self._branch_tree(branch or self.branch)
+        link = trees.symlink_on_path(tree, path)
+        if link is not None:
+            raise SymlinkError(link, " (it is committed as a link)")
+        with self._git_lock:
+            oid = trees.blob_id_at(tree, path)
+            if oid is None:
+                return None
+            data = self.git[oid].data  # type: ignore[attr-defined]
+        return self._parse_blob(data, path)
 
     def paths(self, kind: str | None = None, *, namespace: str | None = None, user: str | None = None) -> list[str]:
         """Repository-relative paths of records, optionally of one kind, namespace or user."""
         roots = search_roots(kind, namespace, user)
         found: list[str] = []
         for top in roots:
-            base = self.root / top
-            if not base.is_dir():
+            try:
+                st = lstat_below(self._root_str, top)
+            except SymlinkError as exc:
+                log.warning("skipping %s", exc)
                 continue
-            for dirpath, dirnames, filenames in os.walk(base):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                rel_dir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-                for name in sorted(filenames):
-                    if name.endswith(".md") and not name.startswith("."):
-                        found.append(f"{rel_dir}/{name}")
+            if st is None or not stat.S_ISDIR(st.st_mode):
+                continue
+            _walk_records(f"{self._root_str}{os.sep}{top}", top, found)
         return [p for p in found if kind is None or kind_from_path(p) == kind]
 
     def list(self, kind: str | None = None, *, namespace: str | None = None, user: str | None = None,
@@ -216,9 +257,8 @@ class MemoryRepo:
         """The record with this id (a scan of file headers; fine for CLIs and tools)."""
         for path in self.paths():
             try:
-                with open(self.root / path, encoding="utf-8", errors="replace") as handle:
-                    head = handle.read(2000)
-            except OSError:
+                head = read_nofollow(self._root_str, path)[:2000].decode("utf-8", "replace")
+            except (OSError, LearningFSError):
                 continue
             match = ID_LINE.search(head)
             if match and match.group(1) == record_id:
@@ -303,6 +343,7 @@ class MemoryRepo:
     def revert(self, commit: str, *, message: str | None = None) -> CommitInfo | None:
         """Undo one commit with a new commit (like ``git revert``); conflicts change nothing."""
         with self._lock.hold(), self._git_lock:
+            self._before_write()
             target = self.resolve(commit)
             tip = self._tip(self.branch)
             if tip is None:
@@ -344,6 +385,7 @@ class MemoryRepo:
         --no-ff``), so the history records who merged and when even when nothing else moved.
         """
         with self._lock.hold():
+            self._before_write()
             result = merge.advance_locked(self, branch, commit, expected_tip, message, body, trailers, fast_forward)
         if result is None:
             return None
@@ -474,15 +516,24 @@ class MemoryRepo:
         ref = f"refs/heads/{tx.branch}"
         with self._git_lock:
             checked_out = tx.branch == self._checked_out()
+            if checked_out:
+                for path in tx.changes:  # refuse before anything is committed, naming the link
+                    check_below(self._root_str, path)
             for attempt in range(20):
                 tip = self._tip(tx.branch)
                 parent = tip
                 if parent is None and not checked_out:
                     parent = self._head_commit()  # a new branch starts from the checked-out commit
                 base = parent.tree if parent is not None else None
+                for path in tx.changes:
+                    link = trees.symlink_on_path(base, path)
+                    if link is not None:
+                        raise SymlinkError(link, " (it is committed as a link)")
                 tree_id = trees.apply_changes(self.git, base, tx.changes)
                 if parent is not None and tree_id == parent.tree_id:
                     return None
+                if checked_out:  # written before the branch moves: a writer killed after it is caught up
+                    worktree.write_intent(self.git_dir, self._intent(base, tx.changes))
                 author, committer = self._signature(tx.when, tx.author)
                 parents = [parent.id] if parent is not None else []
                 try:
@@ -498,6 +549,8 @@ class MemoryRepo:
                     continue
                 break
             else:
+                if checked_out:
+                    worktree.clear_intent(self.git_dir)
                 raise LearningFSError(f"could not commit to {tx.branch}: the branch kept moving")
         return self._landed(tx.branch, oid, base, tx.changes, tx.records, checked_out, message, author)
 
@@ -512,10 +565,14 @@ class MemoryRepo:
         with self._git_lock:
             if checked_out:
                 old = {path: trees.blob_id_at(base, path) for path in changes}
-                skipped = update_worktree(self.root, {p: (old[p], d) for p, d in changes.items()})
+                if not worktree.intent_path(self.git_dir).exists():  # advance() moved the ref itself
+                    worktree.write_intent(self.git_dir, self._intent(base, changes))
+                outcome = update_worktree(self.root, {p: (old[p], d) for p, d in changes.items()},
+                                          self._is_library_version)
                 gitindex.record_pending(self.git_dir, {p: (str(o) if o is not None else None) for p, o in old.items()})
+                worktree.clear_intent(self.git_dir)
                 for path, record in records.items():
-                    if record is not None and path not in skipped:
+                    if record is not None and path not in outcome.kept and path not in outcome.merged:
                         self._remember(path, record)
             self._commits += 1
         if checked_out:
@@ -526,6 +583,81 @@ class MemoryRepo:
                           author=author.name, email=author.email, trailers=history.parse_trailers(message))
         event = CommitEvent(branch, str(oid), dict(changes), dict(records), checked_out)
         return info, event
+
+    @staticmethod
+    def _intent(base: pygit2.Tree | None, changes: dict[str, bytes | None]) -> dict[str, tuple[str | None, str | None]]:
+        """``path -> (blob replaced, blob written)`` for the crash-recovery intent."""
+        entries = {}
+        for path, data in changes.items():
+            old = trees.blob_id_at(base, path)
+            new = str(pygit2.hash(data)) if data is not None else None
+            entries[path] = (str(old) if old is not None else None, new)
+        return entries
+
+    def _before_write(self) -> None:
+        """Under the write lock, before a write: finish what a killed writer left (one stat when nothing)."""
+        if worktree.intent_path(self.git_dir).exists():
+            self._recover_locked()
+
+    def _recover_locked(self) -> None:
+        """Bring the working tree and the index journal forward after a writer was killed mid-commit.
+
+        The intent names each path with the blob the commit replaced and the one it wrote. A file
+        still holding one of those (or any earlier library version of the path) is replaced by
+        HEAD's version; a missing one is restored; anything else is a person's edit and is treated
+        like one in a normal write. The paths then go to the index journal, so ``git status`` is clean.
+        """
+        entries = worktree.read_intent(self.git_dir)
+        if entries is None:
+            return
+        with self._git_lock:
+            name = self._checked_out()
+            tip = self._tip(name) if name is not None else None
+            head = tip.tree if tip is not None else None
+            changes: dict[str, tuple[pygit2.Oid | None, bytes | None]] = {}
+            journal: dict[str, str | None] = {}
+            for path, (old, _new) in entries.items():
+                current = trees.blob_id_at(head, path)
+                data = self.git[current].data if current is not None else None  # type: ignore[attr-defined]
+                # The version the crashed commit replaced, or any earlier library version, is replaced
+                # by HEAD's (whether or not the branch had moved before the kill).
+                changes[path] = (pygit2.Oid(hex=old) if old is not None else None, data)
+                journal[path] = old
+            for folder in {path.rpartition("/")[0] for path in entries}:
+                worktree.remove_temporaries(self.root, folder)  # half-written files of the killed writer
+            if head is not None:
+                outcome = update_worktree(self.root, changes, self._is_library_version)
+                for path in outcome.kept:
+                    log.warning("recovering after a crash: %s kept as a person's edit", path)
+            gitindex.record_pending(self.git_dir, journal)
+            news = {p: n for p, (_o, n) in entries.items() if n is not None}
+            if news:  # the index may hold the crashed writer's new blob too (synced before the kill)
+                gitindex.record_pending(self.git_dir, news)
+            worktree.clear_intent(self.git_dir)
+        self._cache.clear()
+        self._syncer.notify()
+        log.info("caught up the working tree after an interrupted write (%d paths)", len(entries))
+
+    def _is_library_version(self, path: str, blob: pygit2.Oid) -> bool:
+        """Whether ``blob`` is what ``path`` held in one of the library's recent commits.
+
+        A file with such content is a stale library version (a writer died before updating it),
+        never a person's edit: it may be replaced. Walks at most :data:`LIBRARY_HISTORY`
+        first-parent commits of the checked-out branch; only runs when a file differs from the
+        version a commit replaced, which is rare (a crash, or a person's real edit).
+        """
+        email = self.config.author.email
+        with self._git_lock:
+            commit = self._head_commit()
+            for _ in range(LIBRARY_HISTORY):
+                if commit is None:
+                    return False
+                if commit.committer.email == email and trees.blob_id_at(commit.tree, path) == blob:
+                    return True
+                if not commit.parents:
+                    return False
+                commit = commit.parents[0]
+        return False
 
     def _remember(self, path: str, record: Record) -> None:
         """Cache a record the library just wrote under the stat of its new file (saves a parse)."""
@@ -542,6 +674,26 @@ class MemoryRepo:
             except Exception:  # a derived view must never fail a write that already landed
                 log.exception("commit listener %r failed", listener)
         return None
+
+
+def _walk_records(folder: str, rel: str, found: list[str]) -> None:
+    """Append ``rel/…/*.md`` below ``folder`` in sorted order; hidden entries and symlinks are skipped."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return
+    folders = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            log.warning("skipping %s/%s: a symlink (learning_fs never follows links in a repository)", rel, entry.name)
+        elif entry.is_dir(follow_symlinks=False):
+            folders.append(entry)
+        elif entry.name.endswith(".md"):
+            found.append(f"{rel}/{entry.name}")
+    for entry in folders:
+        _walk_records(entry.path, f"{rel}/{entry.name}", found)
 
 
 def _flush_all() -> None:

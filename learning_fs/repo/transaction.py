@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pygit2
 
-from learning_fs.errors import ConflictError, RecordNotFoundError
+from learning_fs.errors import ConflictError, RecordNotFoundError, SymlinkError
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import Record
 from learning_fs.format.slugs import check_relative_path
@@ -74,8 +74,11 @@ class Transaction:
         return self.repo.git[oid].data if oid is not None else None  # type: ignore[attr-defined]
 
     def _base_id(self, path: str) -> pygit2.Oid | None:
-        """Blob id of ``path`` at the base commit (looked up once per transaction)."""
+        """Blob id of ``path`` at the base commit (looked up once per transaction; never through a link)."""
         if path not in self._base_entries:
+            link = trees.symlink_on_path(self._base, path)
+            if link is not None:
+                raise SymlinkError(link, " (it is committed as a link)")
             self._base_entries[path] = trees.blob_id_at(self._base, path)
         return self._base_entries[path]
 
@@ -151,6 +154,12 @@ class Transaction:
     def __enter__(self) -> Transaction:
         self._hold = self.repo._lock.hold()
         self._hold.__enter__()
+        try:
+            self.repo._before_write()  # a writer killed mid-commit: bring its files forward first
+        except BaseException:
+            hold, self._hold = self._hold, None
+            hold.__exit__(None, None, None)
+            raise
         # The tip may have moved since the transaction was created: build on what is there now.
         self._base = self.repo._branch_tree(self.branch)
         self._base_entries.clear()

@@ -12,6 +12,7 @@ import pygit2
 
 BLOB = pygit2.enums.FileMode.BLOB
 TREE = pygit2.enums.FileMode.TREE
+LINK = pygit2.enums.FileMode.LINK
 
 
 def apply_changes(repo: pygit2.Repository, base: pygit2.Tree | None, changes: Mapping[str, bytes | None]) -> pygit2.Oid:
@@ -103,3 +104,25 @@ def blob_at(repo: pygit2.Repository, tree: pygit2.Tree | None, path: str) -> pyg
         return None
     obj = repo[entry.id]
     return obj if isinstance(obj, pygit2.Blob) else None
+
+
+def symlink_on_path(tree: pygit2.Tree | None, path: str) -> str | None:
+    """The first component of ``path`` that ``tree`` stores as a symbolic link, or None.
+
+    A clone can commit ``users/ab/carol`` as a link; the library must refuse to write below it
+    (or read it) even on a branch that is not checked out.
+    """
+    if tree is None:
+        return None
+    parts = path.split("/")
+    for end in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:end])
+        try:
+            entry = tree[prefix]
+        except KeyError:
+            return None
+        if entry.filemode == LINK:
+            return prefix
+        if entry.type != pygit2.enums.ObjectType.TREE:
+            return None
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -60,3 +61,13 @@ def gitview() -> Callable[[MemoryRepo | Path], GitView]:
 def git(memory_repo: MemoryRepo) -> GitView:
     """Git's view of the ``memory_repo`` fixture."""
     return GitView(memory_repo.root)
+
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def learning_fs_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``learning-fs ARGS`` in a new process with this checkout's code, as a person would."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    return subprocess.run([sys.executable, "-c", "from learning_fs.cli import main; main()", *args],
+                          capture_output=True, text=True, env=env, check=False)
