@@ -256,12 +256,6 @@ class ContextRenderer:
             st = os.lstat(self._override_prefix + name)
         except OSError:
             return None
-        if stat.S_ISLNK(st.st_mode) or os.path.islink(self._override_prefix.rstrip(os.sep)):
-            if name not in self._overrides:  # say it once; never read a template through a link
-                log.warning("%s is a symlink: learning_fs never reads through links in a memory repository; "
-                            "using the packaged template", self._override_path(name))
-                self._overrides[name] = ((0, 0, 0), None)
-            return None
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
         cached = self._overrides.get(name)
         if cached is not None and cached[0] == key:

@@ -9,14 +9,16 @@ error instead of a hang, since ``filelock`` is unfair and a waiter can starve fo
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from learning_fs.errors import RepoLockTimeout
+from learning_fs.errors import LearningFSError, RepoLockTimeout
 
 
 class WriteLock:
@@ -51,3 +53,115 @@ class WriteLock:
                     self._file_lock.release()
         finally:
             self._thread_lock.release()
+
+
+# -- git's own ref locks ----------------------------------------------------------------------------
+REF_LOCK_WAIT = 10.0
+"""Seconds a commit keeps retrying while git holds a ref lock (``gc``, ``pack-refs``, a person's commit)."""
+STALE_AFTER = 1.0
+"""A ref lock a killed library writer left is removed once it is this old (git holds one for milliseconds)."""
+_MOVES = 50  # compare-and-swap failures with no lock in sight before the branch is said to keep moving
+
+
+class RefBackoff:
+    """Retry a compare-and-swap on a branch with jittered back-off, and fail with the real reason.
+
+    Libgit2 fails a ref update at once when ``refs/heads/<branch>.lock`` (or ``HEAD.lock``,
+    ``packed-refs.lock``) exists: git's ``gc`` and ``pack-refs`` hold them, and so does a person's
+    commit for a moment. Twenty instant retries used to end in a misleading "the branch kept
+    moving"; this waits, with growing random pauses, up to :data:`REF_LOCK_WAIT` seconds and then
+    names the lock and how long it has been held.
+    """
+
+    def __init__(self, git_dir: Path, branch: str, suspects: dict[Path, tuple[int, int]] | None = None,
+                 wait: float | None = None) -> None:
+        self.git_dir = git_dir
+        self.branch = branch
+        wait = REF_LOCK_WAIT if wait is None else wait
+        self.deadline = time.monotonic() + wait
+        self.wait = wait
+        self.failures = 0
+        self.suspects = suspects if suspects is not None else {}
+
+    def locks(self) -> list[Path]:
+        """git's lock files that block an update of the branch right now."""
+        names = [f"refs/heads/{self.branch}.lock", "HEAD.lock", "packed-refs.lock"]
+        return [path for path in (self.git_dir / name for name in names) if path.exists()]
+
+    def again(self, error: BaseException) -> None:
+        """After a failed compare-and-swap: sleep before the next try, or raise when it is hopeless."""
+        self.failures += 1
+        held = self.locks()
+        self._clear_stale(held)
+        if time.monotonic() >= self.deadline or (not held and self.failures >= _MOVES):
+            raise LearningFSError(self._explain(held, error))
+        pause = min(0.2, 0.002 * 2 ** min(self.failures, 7))
+        time.sleep(random.uniform(0.5, 1.5) * pause)
+
+    def _clear_stale(self, held: list[Path]) -> None:
+        """Remove a lock a killed library writer left (recorded at recovery), once it is clearly stale."""
+        if held:
+            self.suspects.update(load_suspects(self.git_dir))
+        for path in held:
+            known = self.suspects.get(path)
+            if known is None:
+                continue
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            if (st.st_ino, st.st_mtime_ns) == known and time.time() - st.st_mtime > STALE_AFTER:
+                path.unlink(missing_ok=True)
+                self.suspects.pop(path, None)
+
+    def _explain(self, held: list[Path], error: BaseException) -> str:
+        if held:
+            ages = []
+            for path in held:
+                try:
+                    ages.append(f"{path.relative_to(self.git_dir)} (held {time.time() - path.stat().st_mtime:.1f} s)")
+                except OSError:
+                    ages.append(str(path.relative_to(self.git_dir)))
+            return (f"could not commit to {self.branch}: git keeps its ref lock {', '.join(ages)} after "
+                    f"{self.wait:.0f} s of retries. A git command (gc, pack-refs, a commit) is running; if none "
+                    "is, one crashed and left the lock: remove that file")
+        return (f"could not commit to {self.branch}: the branch moved {self.failures} times while committing "
+                f"(another program keeps committing to it; last error: {error})")
+
+
+SUSPECTS = "learning_fs-stale-ref-locks"  # ref locks created by a writer that was killed (one per line)
+
+
+def load_suspects(git_dir: Path) -> dict[Path, tuple[int, int]]:
+    """The ref locks recovery attributed to killed writers: ``path -> (inode, mtime_ns)``."""
+    try:
+        text = (git_dir / SUSPECTS).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
+            found[git_dir / parts[2]] = (int(parts[0]), int(parts[1]))
+    return found
+
+
+def ref_locks_left_by(git_dir: Path, branch: str, since: float) -> dict[Path, tuple[int, int]]:
+    """Ref locks created after ``since`` (a killed writer's intent), remembered in ``.git`` for any process.
+
+    Only these are ever removed by :class:`RefBackoff`, and only once older than :data:`STALE_AFTER`:
+    a lock a running git command holds is never touched.
+    """
+    found = {}
+    for path in RefBackoff(git_dir, branch).locks():
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue
+        if st.st_mtime >= since - 0.05:
+            found[path] = (st.st_ino, st.st_mtime_ns)
+    if found:
+        lines = "".join(f"{ino}\t{mtime}\t{path.relative_to(git_dir)}\n" for path, (ino, mtime) in found.items())
+        with open(git_dir / SUSPECTS, "a", encoding="utf-8") as handle:
+            handle.write(lines)
+    return found

@@ -33,7 +33,7 @@ from learning_fs.repo import gitindex, history, merge, trees, worktree
 from learning_fs.repo import trailers as names
 from learning_fs.repo.config import CONFIG_FILE, DERIVED_DIR, GITIGNORE, RepoConfig
 from learning_fs.repo.history import CommitInfo
-from learning_fs.repo.locks import WriteLock
+from learning_fs.repo.locks import RefBackoff, WriteLock, ref_locks_left_by
 from learning_fs.repo.safety import check_below, lstat_below, read_nofollow
 from learning_fs.repo.snapshot import Snapshot, parse_bytes
 from learning_fs.repo.transaction import ID_LINE, CommitEvent, CommitListener, Transaction
@@ -79,6 +79,7 @@ class MemoryRepo:
         self._blob_cache: dict[str, Record] = {}
         self._listeners: list[CommitListener] = []
         self._commits = 0
+        self._suspect_ref_locks: dict[Path, tuple[int, int]] = {}
         self._syncer = gitindex.IndexSyncer(self.root, self.git_dir, self._run_locked)
         if gitindex.install_hook(self.git_dir) and self._hooks_elsewhere():
             log.warning("core.hooksPath is set in %s: git will not run learning_fs's pre-commit hook, so a "
@@ -519,7 +520,8 @@ class MemoryRepo:
             if checked_out:
                 for path in tx.changes:  # refuse before anything is committed, naming the link
                     check_below(self._root_str, path)
-            for attempt in range(20):
+            backoff = RefBackoff(self.git_dir, tx.branch, self._suspect_ref_locks)
+            while True:
                 tip = self._tip(tx.branch)
                 parent = tip
                 if parent is None and not checked_out:
@@ -544,14 +546,17 @@ class MemoryRepo:
                         # libgit2 refuses when the ref no longer points at parents[0]: compare-and-swap.
                         oid = self.git.create_commit(ref, author, committer, message, tree_id, parents)
                 except (pygit2.GitError, pygit2.AlreadyExistsError, OSError) as exc:
-                    # Only a writer outside this library (a person's git) moves the tip while we hold the lock.
-                    log.debug("branch %s moved under us (%s); retry %d", tx.branch, exc, attempt + 1)
+                    # Only git outside this library (gc, pack-refs, a person's commit) moves the tip or
+                    # holds its lock while we hold the write lock: back off and try again.
+                    log.debug("branch %s moved or is locked (%s); retry %d", tx.branch, exc, backoff.failures + 1)
+                    try:
+                        backoff.again(exc)
+                    except LearningFSError:
+                        if checked_out:
+                            worktree.clear_intent(self.git_dir)
+                        raise
                     continue
                 break
-            else:
-                if checked_out:
-                    worktree.clear_intent(self.git_dir)
-                raise LearningFSError(f"could not commit to {tx.branch}: the branch kept moving")
         return self._landed(tx.branch, oid, base, tx.changes, tx.records, checked_out, message, author)
 
     def _landed(self, branch: str, oid: pygit2.Oid, base: pygit2.Tree | None, changes: dict[str, bytes | None],
@@ -607,11 +612,17 @@ class MemoryRepo:
         HEAD's version; a missing one is restored; anything else is a person's edit and is treated
         like one in a normal write. The paths then go to the index journal, so ``git status`` is clean.
         """
+        try:
+            since = worktree.intent_path(self.git_dir).stat().st_mtime
+        except FileNotFoundError:
+            return
         entries = worktree.read_intent(self.git_dir)
         if entries is None:
             return
         with self._git_lock:
             name = self._checked_out()
+            if name is not None:  # a lock the killed writer took on the branch: cleared once clearly stale
+                self._suspect_ref_locks.update(ref_locks_left_by(self.git_dir, name, since))
             tip = self._tip(name) if name is not None else None
             head = tip.tree if tip is not None else None
             changes: dict[str, tuple[pygit2.Oid | None, bytes | None]] = {}

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from learning_fs import MemoryRepo
+from learning_fs.errors import LearningFSError
 from learning_fs.format import Item, MemoriesRecord
 from learning_fs.format.layout import user_folder
 from learning_fs.format.records import parse_record
@@ -200,3 +201,41 @@ def test_a_stale_file_without_an_intent_is_recognised_from_history(memory_repo: 
     assert isinstance(seen, MemoriesRecord)
     assert [m.id for m in seen.memories] == ["m-1", "m-2", "m-3"]
     assert memory_repo.flush() and git.status() == []
+
+
+def test_a_ref_lock_left_by_a_killed_writer_is_cleared_and_a_live_one_named(
+        memory_repo: MemoryRepo, git: GitView, tmp_path: Path) -> None:
+    memory_repo.write(MemoriesRecord(user=USERS[0], memories=[Item(id="m-seed", text="seed")]))
+    memory_repo.close()
+    lock = memory_repo.git_dir / "refs" / "heads" / "main.lock"
+
+    def die_holding_the_ref_lock() -> None:
+        def create_commit(self: object, *args: object, **kwargs: object) -> object:
+            lock.write_text("0" * 40 + "\n")  # what libgit2 has written when it is killed mid-update
+            kill_self()
+            raise AssertionError("unreachable")
+        import pygit2
+        pygit2.Repository.create_commit = create_commit  # type: ignore[method-assign]
+
+    pid = fork_writer(memory_repo.root, 3, tmp_path / "ack.txt", die_holding_the_ref_lock)
+    os.waitpid(pid, 0)
+    assert lock.exists()
+
+    result = learning_fs_cli("--repo", str(memory_repo.root), "add", "memory", "--user", USERS[1], "Afterwards")
+    assert result.returncode == 0, result.stderr  # waited for the stale lock to age, then removed it
+    assert not lock.exists() and git("status", "--porcelain") == ""
+
+    lock.write_text("")  # a lock a running git command holds (not left by a killed library writer)
+    repo = MemoryRepo(memory_repo.root)
+    try:
+        from learning_fs.repo import locks
+        locks.REF_LOCK_WAIT = 0.5
+        started = time.monotonic()
+        with pytest.raises(LearningFSError, match=r"ref lock refs/heads/main\.lock \(held"):
+            repo.write(MemoriesRecord(user=USERS[2], memories=[Item(id="m-x", text="x")]))
+        assert time.monotonic() - started < 5
+        assert lock.exists()  # never removed: it may be a running git command's
+    finally:
+        locks.REF_LOCK_WAIT = 10.0
+        lock.unlink()
+        repo.close()
