@@ -27,12 +27,14 @@ import pygit2
 
 from learning_fs.errors import ConflictError, LearningFSError, RecordNotFoundError, RecordParseError, SymlinkError
 from learning_fs.format.layout import kind_from_path, search_roots
+from learning_fs.format.merge import merge_records
 from learning_fs.format.records import Record
 from learning_fs.format.slugs import check_relative_path
 from learning_fs.repo import gitindex, history, merge, trees, worktree
 from learning_fs.repo import trailers as names
 from learning_fs.repo.config import CONFIG_FILE, DERIVED_DIR, GITIGNORE, RepoConfig
 from learning_fs.repo.history import CommitInfo
+from learning_fs.repo.kept import KeptFiles
 from learning_fs.repo.locks import RefBackoff, WriteLock, ref_locks_left_by
 from learning_fs.repo.safety import check_below, lstat_below, read_nofollow
 from learning_fs.repo.snapshot import Snapshot, parse_bytes
@@ -80,6 +82,8 @@ class MemoryRepo:
         self._listeners: list[CommitListener] = []
         self._commits = 0
         self._suspect_ref_locks: dict[Path, tuple[int, int]] = {}
+        self._kept = KeptFiles(self.git_dir)
+        self._kept_reads: dict[tuple[str, str, str], Record] = {}
         self._syncer = gitindex.IndexSyncer(self.root, self.git_dir, self._run_locked)
         if gitindex.install_hook(self.git_dir) and self._hooks_elsewhere():
             log.warning("core.hooksPath is set in %s: git will not run learning_fs's pre-commit hook, so a "
@@ -181,6 +185,10 @@ class MemoryRepo:
         if st is None:
             raise RecordNotFoundError(f"{path}: no such record")
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        kept = self._kept.entries()
+        if kept and path in kept:  # a person's edit the library's change could not merge into
+            record = self._read_kept(path, kept[path])
+            return record.model_copy(deep=True) if copy else record
         hit = self._cache.get(path)
         if hit is not None and hit[0] == key:
             record = hit[1]
@@ -203,6 +211,68 @@ class MemoryRepo:
     def exists(self, path: str) -> bool:
         st = lstat_below(self._root_str, check_relative_path(path))
         return st is not None and stat.S_ISREG(st.st_mode)
+
+    def _read_kept(self, path: str, base: str | None) -> Record:
+        """The person's file merged with HEAD's version, so recall sees the library's change too."""
+        try:
+            disk = read_nofollow(self._root_str, path)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            disk = None
+        with self._git_lock:
+            head = self._head_commit()
+            oid = trees.blob_id_at(head.tree if head is not None else None, path)
+            theirs = self.git[oid].data if oid is not None else None  # type: ignore[attr-defined]
+            old = self.git[pygit2.Oid(hex=base)].data if base is not None else None  # type: ignore[attr-defined]
+        if disk is None or theirs is None or pygit2.hash(disk) == oid:
+            data = disk if disk is not None else theirs
+            if data is None:
+                raise RecordNotFoundError(f"{path}: no such record")
+            return parse_bytes(data, path)
+        key = (path, str(pygit2.hash(disk)), str(oid))
+        record = self._kept_reads.get(key)
+        if record is None:
+            merged = merge_records(old.decode("utf-8", "replace") if old is not None else None,
+                                   disk.decode("utf-8", "replace"), theirs.decode("utf-8"), path)
+            try:
+                record = parse_bytes(merged.text.encode("utf-8"), path)
+            except RecordParseError:
+                record = parse_bytes(theirs, path)  # the person's file does not parse: HEAD's, never nothing
+            if len(self._kept_reads) > 256:
+                self._kept_reads.clear()
+            self._kept_reads[key] = record
+        return record
+
+    def _merge_into_worktree(self, path: str, old: pygit2.Oid, disk: bytes, new: bytes) -> tuple[bytes | None, str]:
+        """Merge a person's uncommitted edit with the library's change: ``(bytes to write, why not)``.
+
+        ``merge_records(base=the version the commit replaced, ours=the file on disk, theirs=the
+        library's new version)``; the person's edit stays uncommitted, the library's change is in
+        HEAD, and ``git commit -a`` keeps both. A path still listed as kept (an earlier conflict)
+        merges from the version the person's edit started from.
+        """
+        if kind_from_path(path) is None:
+            return None, "has uncommitted edits (not a record file: not merged)"
+        kept = self._kept.entries()
+        base_id = kept.get(path, str(old)) if path in kept else str(old)
+        with self._git_lock:
+            base = self.git[pygit2.Oid(hex=base_id)].data if base_id is not None else None  # type: ignore[attr-defined]
+        try:
+            result = merge_records(base.decode("utf-8") if base is not None else None, disk.decode("utf-8"),
+                                   new.decode("utf-8"), path)
+        except (UnicodeDecodeError, LearningFSError, ValueError) as exc:
+            return None, f"has uncommitted edits that could not be merged ({exc})"
+        if not result.clean:
+            what = "; ".join(str(c) for c in result.conflicts[:3])
+            return None, f"has uncommitted edits that conflict with the library's change ({what})"
+        return result.text.encode("utf-8"), ""
+
+    def _apply_to_worktree(self, changes: dict[str, tuple[pygit2.Oid | None, bytes | None]]) -> worktree.Outcome:
+        """update_worktree with the merge, and the kept-files registry brought up to date (write lock held)."""
+        outcome = update_worktree(self.root, changes, self._is_library_version, self._merge_into_worktree)
+        add = {p: (str(old) if old is not None else None) for p, (old, data) in changes.items()
+               if p in outcome.kept and data is not None}
+        self._kept.update(add, set(changes) - set(add))
+        return outcome
 
     def read_committed(self, path: str, *, branch: str | None = None) -> Record | None:
         """The record at ``path`` at the tip of ``branch`` (default: the checked-out one); None if absent.
@@ -536,6 +606,7 @@ class MemoryRepo:
                     return None
                 if checked_out:  # written before the branch moves: a writer killed after it is caught up
                     worktree.write_intent(self.git_dir, self._intent(base, tx.changes))
+
                 author, committer = self._signature(tx.when, tx.author)
                 parents = [parent.id] if parent is not None else []
                 try:
@@ -572,8 +643,7 @@ class MemoryRepo:
                 old = {path: trees.blob_id_at(base, path) for path in changes}
                 if not worktree.intent_path(self.git_dir).exists():  # advance() moved the ref itself
                     worktree.write_intent(self.git_dir, self._intent(base, changes))
-                outcome = update_worktree(self.root, {p: (old[p], d) for p, d in changes.items()},
-                                          self._is_library_version)
+                outcome = self._apply_to_worktree({p: (old[p], d) for p, d in changes.items()})
                 gitindex.record_pending(self.git_dir, {p: (str(o) if o is not None else None) for p, o in old.items()})
                 worktree.clear_intent(self.git_dir)
                 for path, record in records.items():
@@ -637,7 +707,7 @@ class MemoryRepo:
             for folder in {path.rpartition("/")[0] for path in entries}:
                 worktree.remove_temporaries(self.root, folder)  # half-written files of the killed writer
             if head is not None:
-                outcome = update_worktree(self.root, changes, self._is_library_version)
+                outcome = self._apply_to_worktree(changes)
                 for path in outcome.kept:
                     log.warning("recovering after a crash: %s kept as a person's edit", path)
             gitindex.record_pending(self.git_dir, journal)

@@ -196,24 +196,77 @@ def test_a_pre_commit_hook_of_the_persons_own_is_left_alone(tmp_path: Path) -> N
     assert hook.read_text() == "#!/bin/sh\nexit 0\n"
 
 
-def test_a_file_a_person_is_editing_is_left_alone(memory_repo: MemoryRepo, git: GitView,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_a_file_a_person_is_editing_gets_both_their_edit_and_the_librarys_change(
+        memory_repo: MemoryRepo, git: GitView) -> None:
     record = EntityRecord(name="Acme", facts=[Item(id="f-1", text="Uses Postgres")])
     memory_repo.write(record)
     file = memory_repo.root / str(record.path)
-    edited = file.read_text() + "- Typed by a person, not saved to git yet\n"
+    file.write_text(file.read_text() + "- Typed by a person, not saved to git yet\n")
+
+    record.facts.append(Item(id="f-2", text="Pays in EUR"))
+    memory_repo.write(record)
+
+    on_disk = file.read_text()
+    assert "Typed by a person" in on_disk and "Pays in EUR" in on_disk  # both, in the working tree
+    assert "Pays in EUR" in git.text(str(record.path))  # the library's change is in HEAD
+    assert "Typed by a person" not in git.text(str(record.path))  # the person's edit is still theirs
+    memory_repo.flush()
+    assert git.status() == [f" M {record.path}"]  # unstaged: the index holds HEAD's version
+    seen = memory_repo.read(str(record.path))
+    assert isinstance(seen, EntityRecord)
+    assert {f.text for f in seen.facts} >= {"Uses Postgres", "Pays in EUR", "Typed by a person, not saved to git yet"}
+
+    git("commit", "-qam", "My fact")
+    committed = git.text(str(record.path))
+    assert "Typed by a person" in committed and "Pays in EUR" in committed
+    assert git.status() == []
+
+
+def test_cli_add_memory_beside_a_hand_edit_keeps_both_through_commit_a(memory_repo: MemoryRepo,
+                                                                       git: GitView) -> None:
+    from learning_fs.format import MemoriesRecord
+    from learning_fs.format.layout import user_folder
+    from tests.repo.conftest import learning_fs_cli
+
+    memory_repo.write(MemoriesRecord(user="alice", memories=[Item(id="m-1", text="Likes tea")]))
+    memory_repo.flush()
+    path = f"{user_folder('alice')}/memories.md"
+    file = memory_repo.root / path
+    file.write_text(file.read_text() + "- Typed by hand: prefers mornings\n")
+
+    result = learning_fs_cli("--repo", str(memory_repo.root), "add", "memory", "--user", "alice", "Works in Berlin")
+
+    assert result.returncode == 0, result.stderr
+    on_disk = file.read_text()
+    assert "prefers mornings" in on_disk and "Works in Berlin" in on_disk
+    git("commit", "-qam", "x")
+    committed = git.text(path)
+    assert "Works in Berlin" in committed and "prefers mornings" in committed and "Likes tea" in committed
+
+
+def test_a_real_conflict_leaves_the_persons_file_and_recall_still_sees_the_library(
+        memory_repo: MemoryRepo, git: GitView, caplog: pytest.LogCaptureFixture) -> None:
+    record = EntityRecord(name="Acme", facts=[Item(id="f-1", text="Uses Postgres")])
+    memory_repo.write(record)
+    file = memory_repo.root / str(record.path)
+    edited = file.read_text().replace("Uses Postgres", "Uses Postgres 15 (a person's correction)")
     file.write_text(edited)
 
+    record.facts[0].text = "Uses Postgres 16"  # the same item, changed differently: a conflict
     record.facts.append(Item(id="f-2", text="Pays in EUR"))
     with caplog.at_level(logging.WARNING):
         memory_repo.write(record)
 
-    assert file.read_text() == edited  # their edit is still there, untouched
-    assert str(record.path) in caplog.text and "uncommitted" in caplog.text
-    assert "Pays in EUR" in git.text(str(record.path))  # the library's change is in history
-    seen = memory_repo.read(str(record.path))  # reads show the working tree: the person's version
+    assert file.read_text() == edited  # their file is untouched
+    assert str(record.path) in caplog.text and "conflict" in caplog.text
+    seen = memory_repo.read(str(record.path))  # recall: the person's file merged with HEAD
     assert isinstance(seen, EntityRecord)
-    assert seen.facts[-1].text == "Typed by a person, not saved to git yet"
+    texts = " ".join(f.text for f in seen.facts) + seen.to_markdown()
+    assert "Pays in EUR" in texts and "Postgres 16" in texts and "a person's correction" in texts
+
+    git("commit", "-qam", "I resolved it my way")  # the person decides: their file is read as it is
+    seen = memory_repo.read(str(record.path))
+    assert isinstance(seen, EntityRecord) and "Pays in EUR" not in {f.text for f in seen.facts}
 
 
 def test_an_untracked_file_in_the_way_is_left_alone(memory_repo: MemoryRepo, git: GitView) -> None:
