@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pygit2
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 log = logging.getLogger(__name__)
 
@@ -170,55 +170,161 @@ def _out_of_step(index_file: Path, head_tree: pygit2.Tree | None, paths: list[st
 
 
 def sync_index(root: Path, git_dir: Path,
-               under_write_lock: Callable[[Callable[[], None]], None] | None = None) -> int:
+               under_write_lock: Callable[[Callable[[], None]], None] | None = None, *,
+               drain: bool = True, lock_timeout: float = 60) -> int:
     """Drain the journal into the index and repair recent paths; returns how many entries changed.
 
     ``under_write_lock`` runs the journal claim inside the repository's write lock, so no writer
-    appends to a journal that is being drained. Raises :class:`IndexBusy` (journal kept for a
-    retry) when git's ``index.lock`` is held.
+    appends to a journal that is being drained. ``drain=False`` (the pre-commit hook) only reads
+    the journals, so it never needs the write lock and never waits for the library's writers.
+    Raises :class:`IndexBusy` (journal kept for a retry) when git's ``index.lock`` is held.
     """
-    with FileLock(str(git_dir / INDEX_LOCK), timeout=60):
+    lock = FileLock(str(git_dir / INDEX_LOCK), timeout=lock_timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        if drain:
+            raise IndexBusy("another sync holds the index lock") from None
+        lock = None  # the hook: a library sync is mid-way; go ahead (git serialises index writes)
+    try:
+        return _sync_locked(root, git_dir, under_write_lock, drain)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _sync_locked(root: Path, git_dir: Path, under_write_lock: Callable[[Callable[[], None]], None] | None,
+                 drain: bool) -> int:
+    if drain:
         if under_write_lock is not None:
             under_write_lock(lambda: claim_journal(git_dir))
         else:
             claim_journal(git_dir)
-        claims = sorted(git_dir.glob(f"{JOURNAL}.*"))
-        pending = _read_claims([git_dir / RECENT, *claims])
-        if not pending:
-            return 0
-        paths = sorted(pending)
-        repo = pygit2.Repository(str(git_dir))
+    claims = sorted(git_dir.glob(f"{JOURNAL}.*"))
+    live = [journal_path(git_dir)] if not drain else []
+    pending = _read_claims([git_dir / RECENT, *claims, *live])
+    if not pending:
+        return 0
+    paths = sorted(pending)
+    repo = pygit2.Repository(str(git_dir))
+    try:
+        head_tree = repo.head.peel(pygit2.Commit).tree
+    except (pygit2.GitError, KeyError):
+        head_tree = None
+    lines = []
+    for path, have in _out_of_step(_index_file(root, git_dir), head_tree, paths).items():
         try:
-            head_tree = repo.head.peel(pygit2.Commit).tree
-        except (pygit2.GitError, KeyError):
-            head_tree = None
-        lines = []
-        for path, have in _out_of_step(_index_file(root, git_dir), head_tree, paths).items():
-            try:
-                entry = head_tree[path] if head_tree is not None else None
-            except KeyError:
-                entry = None
-            wanted = (entry.filemode, str(entry.id)) if entry is not None else None
-            if have == wanted or (have is not None and wanted is not None and have[1] == wanted[1]):
-                continue  # already in step
-            olds = pending[path]
-            if have is not None:
-                stale = olds is None or have[1] in olds
-            else:  # not in the index: behind a library write, unless the person deleted the file
-                stale = (olds is None or _ABSENT in olds) and (root / path).exists()
-            if not stale:
-                continue  # a change a person staged (or `commit -a` took from their edit): theirs
-            lines.append(f"0 {_ZERO}\t{path}" if wanted is None else f"{wanted[0]:o} {wanted[1]}\t{path}")
-        if lines:
-            result = subprocess.run(
-                ["git", "update-index", "-z", "--index-info"], cwd=root,
-                input="".join(line + "\0" for line in lines).encode(), capture_output=True, check=False,
-            )
-            if result.returncode != 0:
-                raise IndexBusy(result.stderr.decode(errors="replace").strip())
-        if claims:
-            _remember_synced(git_dir, claims)
-        return len(lines)
+            entry = head_tree[path] if head_tree is not None else None
+        except KeyError:
+            entry = None
+        wanted = (entry.filemode, str(entry.id)) if entry is not None else None
+        if have == wanted or (have is not None and wanted is not None and have[1] == wanted[1]):
+            continue  # already in step
+        olds = pending[path]
+        if have is not None:
+            stale = olds is None or have[1] in olds
+        else:  # not in the index: behind a library write, unless the person deleted the file
+            stale = (olds is None or _ABSENT in olds) and (root / path).exists()
+        if not stale:
+            continue  # a change a person staged (or `commit -a` took from their edit): theirs
+        lines.append(f"0 {_ZERO}\t{path}" if wanted is None else f"{wanted[0]:o} {wanted[1]}\t{path}")
+    if lines:
+        result = subprocess.run(
+            ["git", "update-index", "-z", "--index-info"], cwd=root,
+            input="".join(line + "\0" for line in lines).encode(), capture_output=True, check=False,
+        )
+        if result.returncode != 0:
+            raise IndexBusy(result.stderr.decode(errors="replace").strip())
+        _stamp_index(root, git_dir)
+    if claims and drain:
+        _remember_synced(git_dir, claims)
+    return len(lines)
+
+
+STAMP = "learning_fs-index-stamp"  # inode and mtime of the index the library's sync last wrote
+PERSON = "learning_fs-person-commit"  # pid of a person's `git commit`, written by the pre-commit hook
+PERSON_WAIT = 10.0
+"""Longest a library commit waits for a person's git (their commit, a held ``index.lock``)."""
+_RECENT_INDEX = 0.05  # an index someone else wrote this recently may be a `git commit` about to run its hook
+
+
+def _stamp_index(root: Path, git_dir: Path) -> None:
+    try:
+        st = os.stat(_index_file(root, git_dir))
+    except OSError:
+        return
+    (git_dir / STAMP).write_text(f"{st.st_ino} {st.st_mtime_ns}\n", encoding="utf-8")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def person_busy(git_dir: Path) -> bool:
+    """Whether a person's git command is (probably) in the middle of a commit right now.
+
+    Three signs, checked with a few ``stat`` calls: the pre-commit hook's marker naming a live
+    ``git commit``; ``index.lock`` held by something other than a library sync (``git commit -a``
+    holds it throughout; ``git add``, ``git status`` for a moment); an index written in the last
+    50 ms by something other than the library (a plain ``git commit`` writes it just before it
+    runs its hook). Each sign counts for at most :data:`PERSON_WAIT` seconds, so a forgotten
+    editor or a crashed command never stops the library for long.
+    """
+    now = time.time()
+    marker = git_dir / PERSON
+    try:
+        st = marker.stat()
+        if now - st.st_mtime < PERSON_WAIT:
+            text = marker.read_text(encoding="utf-8").strip()
+            if text.isdigit() and _alive(int(text)):
+                return True
+    except (FileNotFoundError, ValueError):
+        pass
+    try:
+        st = (git_dir / "index.lock").stat()
+        if now - st.st_mtime < PERSON_WAIT and not _library_sync_running(git_dir):
+            return True
+    except FileNotFoundError:
+        pass
+    try:
+        st = (git_dir / "index").stat()
+    except FileNotFoundError:
+        return False
+    if now - st.st_mtime < _RECENT_INDEX:
+        try:
+            ino, mtime = (git_dir / STAMP).read_text(encoding="utf-8").split()
+            return (int(ino), int(mtime)) != (st.st_ino, st.st_mtime_ns)
+        except (FileNotFoundError, ValueError):
+            return True
+    return False
+
+
+def _library_sync_running(git_dir: Path) -> bool:
+    """Whether a library sync (any process) holds the index lock of learning_fs right now."""
+    probe = FileLock(str(git_dir / INDEX_LOCK), timeout=0)
+    try:
+        probe.acquire()
+    except Timeout:
+        return True
+    probe.release()
+    return False
+
+
+def wait_for_person(git_dir: Path, limit: float | None = None) -> float:
+    """Hold a library commit back while a person's git is committing (see :func:`person_busy`); seconds waited."""
+    if not person_busy(git_dir):
+        return 0.0
+    began = time.monotonic()
+    deadline = began + (PERSON_WAIT if limit is None else limit)
+    while time.monotonic() < deadline and person_busy(git_dir):
+        time.sleep(0.005)
+    return max(time.monotonic() - began, 1e-6)
 
 
 class IndexSyncer:
@@ -290,8 +396,9 @@ class IndexSyncer:
         while not self._stop:
             self._wake.wait()
             self._wake.clear()
-            # Debounce: let a burst of writes finish, then sync once.
-            while self._wake.wait(self.delay):
+            # Debounce: let a burst of writes finish (at most a second), then sync once.
+            first = time.monotonic()
+            while self._wake.wait(self.delay) and time.monotonic() - first < 1.0:
                 self._wake.clear()
             for delay in self.RETRY_DELAYS:
                 if self._drain() is not False or self._stop:
@@ -315,6 +422,8 @@ def hook_script() -> str:
     return f"""#!/bin/sh
 {HOOK_MARKER} before a person's commit, so it cannot undo a library write.
 git_dir="$(git rev-parse --git-dir)" || exit 0
+# Library writers hold their commits back (<= {PERSON_WAIT:.0f} s) while this `git commit` runs:
+echo "${{LEARNING_FS_GIT_PID:-$PPID}}" > "$git_dir/{PERSON}" 2>/dev/null
 [ -e "$git_dir/{RECENT}" ] || ls "$git_dir/{JOURNAL}"* >/dev/null 2>&1 || exit 0
 differ="$(git -c core.quotepath=off diff-index --cached --name-only --no-renames HEAD 2>/dev/null)" || exit 0
 [ -n "$differ" ] || exit 0
@@ -333,30 +442,65 @@ exit 0
 """
 
 
+CHAINED = "learning_fs-pre-commit"  # our hook beside a foreign one, which calls it by a marked line
+_CHAIN_LINE = (f'LEARNING_FS_GIT_PID=$PPID "$(dirname "$0")/{CHAINED}" || true  '
+               f'{HOOK_MARKER} (added by learning_fs; keep this line)\n')
+
+
 def install_hook(git_dir: Path) -> bool:
-    """Install the hook unless the repository already has a pre-commit hook of its own."""
+    """Install the hook, chaining with a pre-commit hook that is already there instead of displacing it.
+
+    - no hook: ours is ``hooks/pre-commit``;
+    - a foreign shell hook: ours goes to ``hooks/learning_fs-pre-commit`` and one marked line that
+      calls it is added to theirs, after the ``#!`` line (both run on every commit);
+    - the pre-commit framework moved ours to ``pre-commit.legacy`` (``pre-commit install``): its
+      hook runs the legacy one first, so ours is kept up to date there and nothing warns.
+    Returns False only when ours cannot run (a foreign hook that is not a shell script).
+    """
     hooks = git_dir / "hooks"
     hook = hooks / "pre-commit"
     script = hook_script()
     if hook.exists():
         current = hook.read_text(encoding="utf-8", errors="replace")
         if HOOK_MARKER not in current:
+            legacy = hooks / "pre-commit.legacy"
+            older = legacy.read_text(encoding="utf-8", errors="replace") if legacy.exists() else ""
+            if HOOK_MARKER in older:
+                if older != script and older.startswith(f"#!/bin/sh\n{HOOK_MARKER}"):
+                    _write_hook(legacy, script)  # the framework runs it first: keep it current
+                return True
+            first = current.split("\n", 1)[0]
+            if first.startswith("#!") and ("sh" in first.rsplit("/", 1)[-1]):
+                _write_hook(hooks / CHAINED, script)
+                _write_hook(hook, first + "\n" + _CHAIN_LINE + current.split("\n", 1)[1] if "\n" in current
+                            else first + "\n" + _CHAIN_LINE)
+                log.info("added learning_fs's index sync to the existing hook %s (one marked line)", hook)
+                return True
             if git_dir in _warned:
                 return False
             _warned.add(git_dir)
-            log.warning("%s is not learning_fs's: a commit made right after a library write may undo it. "
-                        "Call flush() before committing, or add this line to that hook: "
+            log.warning("%s is not learning_fs's and not a shell script: a commit made right after a library write "
+                        "may undo it. Call flush() before committing, or add this line to that hook: "
                         '"%s" -I "%s" "$(git rev-parse --show-toplevel)" "$(git rev-parse --git-dir)"',
                         hook, sys.executable, Path(__file__).resolve())
             return False
+        if _CHAIN_LINE.strip() in current:  # chained into a foreign hook: keep ours current beside it
+            chained = hooks / CHAINED
+            if not chained.exists() or chained.read_text(encoding="utf-8", errors="replace") != script:
+                _write_hook(chained, script)
+            return True
         if current == script:
             return True
-    hooks.mkdir(parents=True, exist_ok=True)
-    temporary = hooks / f".pre-commit.{os.getpid()}.tmp"
-    temporary.write_text(script, encoding="utf-8")
+    _write_hook(hook, script)
+    return True
+
+
+def _write_hook(hook: Path, text: str) -> None:
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    temporary = hook.parent / f".{hook.name}.{os.getpid()}.tmp"
+    temporary.write_text(text, encoding="utf-8")
     temporary.chmod(0o755)
     os.replace(temporary, hook)  # never a half-written hook for a concurrent `git commit`
-    return True
 
 
 def _hook_main(argv: list[str]) -> int:
@@ -366,15 +510,16 @@ def _hook_main(argv: list[str]) -> int:
     if not git_dir.is_absolute():
         git_dir = root / git_dir
 
-    def under_write_lock(action: Callable[[], None]) -> None:
-        with FileLock(str(git_dir / WRITE_LOCK), timeout=30):
-            action()
-
-    for delay in (0.05, 0.1, 0.2, 0.5, 1.0):
+    # Never the write lock and never more than ~2 s: a person's commit must not wait on agents.
+    # The journals are only read (drain=False); the library's own syncer drains them.
+    deadline = time.monotonic() + 1.5
+    for delay in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5):
         try:
-            sync_index(root, git_dir, under_write_lock)
+            sync_index(root, git_dir, drain=False, lock_timeout=max(0.05, deadline - time.monotonic()))
             return 0
         except IndexBusy:  # the library's own syncer was mid-update: try again shortly
+            if time.monotonic() + delay > deadline:
+                break
             time.sleep(delay)
     return 1
 

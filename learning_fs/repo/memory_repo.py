@@ -606,6 +606,10 @@ class MemoryRepo:
                     return None
                 if checked_out:  # written before the branch moves: a writer killed after it is caught up
                     worktree.write_intent(self.git_dir, self._intent(base, tx.changes))
+                    if gitindex.wait_for_person(self.git_dir):
+                        now = self._tip(tx.branch)
+                        if (now.id if now is not None else None) != (tip.id if tip is not None else None):
+                            continue  # a person committed meanwhile: build on their commit
 
                 author, committer = self._signature(tx.when, tx.author)
                 parents = [parent.id] if parent is not None else []
