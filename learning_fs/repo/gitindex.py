@@ -40,6 +40,10 @@ from pathlib import Path
 import pygit2
 from filelock import FileLock, Timeout
 
+OPERATIONS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG",
+              "sequencer")  # the same list as worktree.OPERATIONS (gitindex also runs as a bare script)
+DEFERRED = "learning_fs-worktree-deferred"  # worktree.DEFERRED
+
 log = logging.getLogger(__name__)
 
 JOURNAL = "learning_fs-index-pending"
@@ -206,6 +210,7 @@ def _sync_locked(root: Path, git_dir: Path, under_write_lock: Callable[[Callable
     if not pending:
         return 0
     paths = sorted(pending)
+    deferred = _deferred_paths(git_dir)  # written during a person's merge: not on disk yet, still the library's
     repo = pygit2.Repository(str(git_dir))
     try:
         head_tree = repo.head.peel(pygit2.Commit).tree
@@ -224,7 +229,7 @@ def _sync_locked(root: Path, git_dir: Path, under_write_lock: Callable[[Callable
         if have is not None:
             stale = olds is None or have[1] in olds
         else:  # not in the index: behind a library write, unless the person deleted the file
-            stale = (olds is None or _ABSENT in olds) and (root / path).exists()
+            stale = (olds is None or _ABSENT in olds) and ((root / path).exists() or path in deferred)
         if not stale:
             continue  # a change a person staged (or `commit -a` took from their edit): theirs
         lines.append(f"0 {_ZERO}\t{path}" if wanted is None else f"{wanted[0]:o} {wanted[1]}\t{path}")
@@ -239,6 +244,14 @@ def _sync_locked(root: Path, git_dir: Path, under_write_lock: Callable[[Callable
     if claims and drain:
         _remember_synced(git_dir, claims)
     return len(lines)
+
+
+def _deferred_paths(git_dir: Path) -> set[str]:
+    try:
+        text = (git_dir / DEFERRED).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return set()
+    return {line.split("\t", 2)[2] for line in text.splitlines() if line.count("\t") >= 2}
 
 
 STAMP = "learning_fs-index-stamp"  # inode and mtime of the index the library's sync last wrote
@@ -382,6 +395,8 @@ class IndexSyncer:
         """True: the index is in step; False: git holds ``index.lock`` (retry); None: failed."""
         if not self.git_dir.is_dir():  # the repository was deleted (a test's temporary directory)
             return None
+        if any((self.git_dir / name).exists() for name in OPERATIONS):
+            return None  # a person's merge, rebase…: their index is theirs until it is over
         try:
             sync_index(self.root, self.git_dir, self._claim)
         except IndexBusy as exc:

@@ -17,6 +17,7 @@ import os
 import stat
 import subprocess
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -89,9 +90,9 @@ class MemoryRepo:
             log.warning("core.hooksPath is set in %s: git will not run learning_fs's pre-commit hook, so a "
                         "commit made right after a library write may undo it; call flush() first", self.root)
         _open_repos.add(self)
-        if worktree.intent_path(self.git_dir).exists():  # a writer was killed mid-commit: finish its work
-            with self._lock.hold():
-                self._recover_locked()
+        if worktree.intent_path(self.git_dir).exists() or (self.git_dir / worktree.DEFERRED).exists():
+            with self._lock.hold():  # a writer was killed mid-commit, or a person's operation ended
+                self._before_write()
         if gitindex.has_pending(self.git_dir):  # a writer died before syncing .git/index: catch up
             self._syncer.notify()
 
@@ -148,6 +149,10 @@ class MemoryRepo:
         """
         name = self._checked_out()
         if name is None:
+            operation = worktree.operation_in_progress(self.git_dir)
+            if operation is not None:
+                raise LearningFSError(f"a git operation is in progress in {self.root} ({operation}, HEAD detached): "
+                                      "the library writes again once it is finished or aborted")
             raise LearningFSError(f"HEAD is detached in {self.root}: check out a branch before writing "
                                   "(or write to a named branch with branch=...)")
         return name
@@ -643,7 +648,21 @@ class MemoryRepo:
         merges), so the working tree, the index sync and the listeners never disagree.
         """
         with self._git_lock:
-            if checked_out:
+            operation = worktree.operation_in_progress(self.git_dir) if checked_out else None
+            if operation is not None:
+                # A person's merge, rebase, cherry-pick or bisect is under way: leave their working tree
+                # and index alone; the journal lets their concluding commit's hook keep this write, and
+                # the files are brought forward once the operation is over (_before_write).
+                old = {path: trees.blob_id_at(base, path) for path in changes}
+                worktree.defer(self.git_dir, self._intent(base, changes))
+                gitindex.record_pending(self.git_dir, {p: (str(o) if o is not None else None) for p, o in old.items()})
+                worktree.clear_intent(self.git_dir)
+                log.info("%s in progress: the working tree follows %d library change(s) once it is over",
+                         operation, len(changes))
+                checked_out_now = False
+            else:
+                checked_out_now = checked_out
+            if checked_out_now:
                 old = {path: trees.blob_id_at(base, path) for path in changes}
                 if not worktree.intent_path(self.git_dir).exists():  # advance() moved the ref itself
                     worktree.write_intent(self.git_dir, self._intent(base, changes))
@@ -674,11 +693,26 @@ class MemoryRepo:
         return entries
 
     def _before_write(self) -> None:
-        """Under the write lock, before a write: finish what a killed writer left (one stat when nothing)."""
-        if worktree.intent_path(self.git_dir).exists():
-            self._recover_locked()
+        """Under the write lock, before a write: finish what a killed writer left (one stat when nothing).
 
-    def _recover_locked(self) -> None:
+        While a person's git operation is under way a killed writer's intent is only deferred; once
+        it is over, the deferred paths are brought forward like a killed writer's.
+        """
+        deferred = (self.git_dir / worktree.DEFERRED).exists()
+        if not deferred and not worktree.intent_path(self.git_dir).exists():
+            return
+        if worktree.operation_in_progress(self.git_dir) is not None:
+            entries = worktree.read_intent(self.git_dir)
+            if entries:
+                worktree.defer(self.git_dir, entries)
+            worktree.clear_intent(self.git_dir)
+            return
+        self._recover_locked()
+        if deferred:
+            self._recover_locked(worktree.read_deferred(self.git_dir))
+            worktree.clear_deferred(self.git_dir)
+
+    def _recover_locked(self, deferred: dict[str, tuple[str | None, str | None]] | None = None) -> None:
         """Bring the working tree and the index journal forward after a writer was killed mid-commit.
 
         The intent names each path with the blob the commit replaced and the one it wrote. A file
@@ -686,12 +720,17 @@ class MemoryRepo:
         HEAD's version; a missing one is restored; anything else is a person's edit and is treated
         like one in a normal write. The paths then go to the index journal, so ``git status`` is clean.
         """
-        try:
-            since = worktree.intent_path(self.git_dir).stat().st_mtime
-        except FileNotFoundError:
-            return
-        entries = worktree.read_intent(self.git_dir)
-        if entries is None:
+        if deferred is not None:
+            entries: dict[str, tuple[str | None, str | None]] | None = deferred
+            since = time.time()
+        else:
+            try:
+                since = worktree.intent_path(self.git_dir).stat().st_mtime
+            except FileNotFoundError:
+                return
+            entries = worktree.read_intent(self.git_dir)
+        if not entries:
+            worktree.clear_intent(self.git_dir)
             return
         with self._git_lock:
             name = self._checked_out()

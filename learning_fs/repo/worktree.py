@@ -160,8 +160,49 @@ def write_intent(git_dir: Path, entries: dict[str, tuple[str | None, str | None]
 
 def read_intent(git_dir: Path) -> dict[str, tuple[str | None, str | None]] | None:
     """The intent a killed writer left (None when there is none)."""
+    return _parse_entries(intent_path(git_dir))
+
+
+def clear_intent(git_dir: Path) -> None:
+    intent_path(git_dir).unlink(missing_ok=True)
+
+
+# -- a person's merge, rebase, cherry-pick, revert or bisect: hands off until it is over ------------
+OPERATIONS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG",
+              "sequencer")
+DEFERRED = "learning_fs-worktree-deferred"
+
+
+def operation_in_progress(git_dir: Path) -> str | None:
+    """The marker of a git operation a person has under way (None when there is none): a few ``stat`` calls."""
+    for name in OPERATIONS:
+        if (git_dir / name).exists():
+            return name
+    return None
+
+
+def defer(git_dir: Path, entries: dict[str, tuple[str | None, str | None]]) -> None:
+    """Add paths whose working-tree update waits until the person's operation ends (first ``old`` kept)."""
+    current = read_deferred(git_dir)
+    for path, (old, new) in entries.items():
+        current[path] = (current[path][0], new) if path in current else (old, new)
+    lines = "".join(f"{old or _ABSENT}\t{new or _ABSENT}\t{path}\n" for path, (old, new) in current.items())
+    temporary = git_dir / f"{DEFERRED}.{os.getpid()}.tmp"
+    temporary.write_text(lines, encoding="utf-8")
+    os.replace(temporary, git_dir / DEFERRED)
+
+
+def read_deferred(git_dir: Path) -> dict[str, tuple[str | None, str | None]]:
+    return _parse_entries(git_dir / DEFERRED) or {}
+
+
+def clear_deferred(git_dir: Path) -> None:
+    (git_dir / DEFERRED).unlink(missing_ok=True)
+
+
+def _parse_entries(file: Path) -> dict[str, tuple[str | None, str | None]] | None:
     try:
-        text = intent_path(git_dir).read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     entries: dict[str, tuple[str | None, str | None]] = {}
@@ -171,7 +212,3 @@ def read_intent(git_dir: Path) -> dict[str, tuple[str | None, str | None]] | Non
             old, new, path = parts
             entries[path] = (None if old == _ABSENT else old, None if new == _ABSENT else new)
     return entries
-
-
-def clear_intent(git_dir: Path) -> None:
-    intent_path(git_dir).unlink(missing_ok=True)

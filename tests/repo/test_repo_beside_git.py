@@ -133,3 +133,84 @@ def test_the_pre_commit_framework_moving_our_hook_aside_is_not_warned_about(
 
     assert caplog.text == ""
     assert gitindex.HOOK_MARKER in (hooks / "pre-commit.legacy").read_text()
+
+
+@pytest.fixture
+def conflicted_merge(memory_repo: MemoryRepo, git: GitView) -> Path:
+    """A person's `git merge` stopped on a conflict in their own notes.md."""
+    notes = memory_repo.root / "notes.md"
+    notes.write_text("base\n")
+    git("add", "notes.md")
+    git("commit", "-qm", "Notes")
+    git("checkout", "-qb", "side")
+    notes.write_text("side\n")
+    git("commit", "-qam", "Side notes")
+    git("checkout", "-q", "main")
+    notes.write_text("main\n")
+    git("commit", "-qam", "Main notes")
+    assert memory_repo.flush()
+    assert git("merge", "side", check=False) is not None and (memory_repo.git_dir / "MERGE_HEAD").exists()
+    return notes
+
+
+def test_a_library_write_during_a_persons_merge_leaves_it_alone(
+        memory_repo: MemoryRepo, git: GitView, conflicted_merge: Path) -> None:
+    index_before = (memory_repo.git_dir / "index").read_bytes()
+    record = LearningRecord(title="Written during the merge")
+
+    memory_repo.write(record)
+    memory_repo.flush(timeout=0.2)
+
+    assert (memory_repo.git_dir / "index").read_bytes() == index_before  # their index, untouched
+    assert not (memory_repo.root / str(record.path)).exists()  # their working tree, untouched
+    assert "<<<<<<<" in conflicted_merge.read_text()
+    conflicted_merge.write_text("resolved\n")
+    git("add", "notes.md")
+    git("commit", "-qm", "Merge side")  # their operation completes as git alone would
+
+    assert git("rev-list", "--parents", "-n1", "HEAD").count(" ") == 2  # a merge commit
+    assert git.text("notes.md") == "resolved\n"
+    assert record.path in git.files()  # what the library committed meanwhile is still there
+    memory_repo.write(LearningRecord(title="After the merge"))  # the deferred file is brought forward
+    assert (memory_repo.root / str(record.path)).exists()
+    assert memory_repo.flush() and git.status() == []
+
+
+def test_a_persons_merge_abort_after_a_library_write_leaves_no_markers(
+        memory_repo: MemoryRepo, git: GitView, conflicted_merge: Path) -> None:
+    record = LearningRecord(title="Written during the merge")
+    memory_repo.write(record)
+
+    git("merge", "--abort")
+
+    assert conflicted_merge.read_text() == "main\n"
+    assert record.path in git.files()
+    reopened = MemoryRepo(memory_repo.root)  # opening after the operation catches up too
+    assert (memory_repo.root / str(record.path)).exists()
+    assert reopened.flush() and git.status() == []
+    reopened.close()
+
+
+def test_a_write_during_a_rebase_is_refused_and_the_rebase_completes(memory_repo: MemoryRepo,
+                                                                     git: GitView) -> None:
+    notes = memory_repo.root / "notes.md"
+    notes.write_text("base\n")
+    git("add", "notes.md")
+    git("commit", "-qm", "Notes")
+    git("checkout", "-qb", "topic")
+    notes.write_text("topic\n")
+    git("commit", "-qam", "Topic notes")
+    git("checkout", "-q", "main")
+    notes.write_text("main\n")
+    git("commit", "-qam", "Main notes")
+    git("checkout", "-q", "topic")
+    assert memory_repo.flush()
+    git("rebase", "main", check=False)
+    assert (memory_repo.git_dir / "rebase-merge").exists()
+
+    with pytest.raises(Exception, match="in progress"):
+        memory_repo.write(LearningRecord(title="During the rebase"))
+
+    git("rebase", "--abort")
+    assert git("rev-parse", "--abbrev-ref", "HEAD").strip() == "topic"
+    assert memory_repo.write(LearningRecord(title="After the rebase")) is not None
