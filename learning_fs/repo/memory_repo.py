@@ -606,7 +606,14 @@ class MemoryRepo:
                     link = trees.symlink_on_path(base, path)
                     if link is not None:
                         raise SymlinkError(link, " (it is committed as a link)")
-                tree_id = trees.apply_changes(self.git, base, tx.changes)
+                try:
+                    tree_id = trees.apply_changes(self.git, base, tx.changes)
+                except (pygit2.GitError, OSError) as exc:
+                    # `git gc` prunes an empty objects/xx/ folder while libgit2 writes a loose object
+                    # into it ("failed to rename lockfile"): write the objects again.
+                    log.debug("writing objects failed (%s); retry %d", exc, backoff.failures + 1)
+                    backoff.again(exc)
+                    continue
                 if parent is not None and tree_id == parent.tree_id:
                     return None
                 if checked_out:  # written before the branch moves: a writer killed after it is caught up
