@@ -28,6 +28,18 @@ class RecordParseError(LearningFSError):
         return f"{self.path}:{self.line}" if self.line is not None else self.path
 
 
+class InvalidInputError(LearningFSError):
+    """A name, id or text that cannot be stored: a lone surrogate, a control character, too long.
+
+    Not a ``ValueError`` on purpose: raised inside a pydantic validator it reaches the caller as
+    itself, with its message, instead of being folded into a ``ValidationError``.
+    """
+
+
+class RecordTooLargeError(LearningFSError):
+    """A record, item or file over a configured limit (``limits`` in ``learning_fs.yaml``)."""
+
+
 class UnsafePathError(LearningFSError):
     """A path built from user or model input would leave the memory repository."""
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from learning_fs.format.body import ItemLine, parse_item_line, render_item_line
 from learning_fs.format.ids import content_id
+from learning_fs.format.slugs import check_text
 
 Status = Literal["active", "superseded", "expired"]
 
@@ -45,7 +46,7 @@ class Item(BaseModel):
     @classmethod
     def _one_line(cls, text: str) -> str:
         """An item is one line in the file, so its text is kept on one line from the start."""
-        return " ".join(text.split())
+        return " ".join(check_text(text, "an item's text").split())
 
     @property
     def active(self) -> bool:

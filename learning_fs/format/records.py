@@ -19,6 +19,7 @@ from learning_fs.format import frontmatter
 from learning_fs.format.body import parse_body, render_body, split_item_section
 from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item, Status, item_from_line, item_to_line
+from learning_fs.format.slugs import check_text
 
 Kind = Literal["profile", "memories", "session", "entity", "learning", "decision", "instructions", "feedback"]
 KINDS: tuple[str, ...] = ("profile", "memories", "session", "entity", "learning", "decision")
@@ -150,7 +151,7 @@ class Record(BaseModel):
         sections.extend(self.extra_sections)
         preamble = str(getattr(self, self.PREAMBLE_FIELD) or "") if self.PREAMBLE_FIELD else self.notes
         body = render_body(self.title_text(), preamble, sections)
-        return frontmatter.render(self.frontmatter_data(), body)
+        return check_text(frontmatter.render(self.frontmatter_data(), body), self._path or f"a {self.kind} record")
 
     def touch(self) -> None:
         """Mark the record as updated now."""

@@ -22,9 +22,13 @@ from pathlib import Path
 
 from text_unidecode import unidecode
 
-from learning_fs.errors import UnsafePathError
+from learning_fs.errors import InvalidInputError, UnsafePathError
 
 MAX_SLUG_LENGTH = 64
+#: Longest user id, session id, namespace or entity name accepted (a path segment keeps 64).
+MAX_NAME_LENGTH = 256
+_BAD_IN_TEXT = re.compile("[\x00\ud800-\udfff]")
+_BAD_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _SEGMENT = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,126}[a-z0-9])?$")
 _HASH_LENGTH = 16  # hex digits (64 bits) that keep distinct identifiers apart
@@ -34,6 +38,26 @@ _WINDOWS_RESERVED = {
     *(f"com{i}" for i in range(10)),
     *(f"lpt{i}" for i in range(10)),
 }
+
+
+def check_text(value: str, what: str, *, single_line: bool = False, max_length: int | None = None) -> str:
+    """``value`` if it can be stored as UTF-8 text; else :class:`InvalidInputError` saying why and where.
+
+    Lone surrogates (from a bad decode) cannot be written as UTF-8 at all and NUL ends strings in
+    git and C tools, so neither is accepted anywhere. Names and ids (``single_line``) also refuse
+    every other control character, which would be invisible in a listing or break a line.
+    """
+    text = str(value)
+    if max_length is not None and len(text) > max_length:
+        raise InvalidInputError(f"{what} is {len(text):,} characters long; the limit is {max_length:,}")
+    found = (_BAD_IN_NAME if single_line else _BAD_IN_TEXT).search(text)  # C speed: this runs on every write
+    if found is None:
+        return text
+    code, position = ord(found.group()), found.start()
+    if 0xD800 <= code <= 0xDFFF:
+        raise InvalidInputError(f"{what} holds a lone surrogate (U+{code:04X}) at position {position}: it is not "
+                                "valid Unicode; decode the input with errors='replace'")
+    raise InvalidInputError(f"{what} holds the control character U+{code:04X} at position {position}; remove it")
 
 
 def short_hash(text: str, length: int = 8) -> str:
@@ -49,7 +73,7 @@ def slugify(name: str, fallback: str = "untitled") -> str:
     people expect for titles (the layout keeps two such records apart with a hash suffix).
     Callers that need distinct inputs to stay distinct (user ids) use :func:`safe_segment`.
     """
-    text = unicodedata.normalize("NFKC", str(name))
+    text = unicodedata.normalize("NFKC", check_text(name, "a name", single_line=True, max_length=4 * MAX_NAME_LENGTH))
     text = unidecode(text).casefold()
     slug = _NON_SLUG.sub("-", text).strip("-")
     if len(slug) > MAX_SLUG_LENGTH:
@@ -93,6 +117,7 @@ def safe_segment(identifier: str) -> str:
     raw = str(identifier)
     if not raw:
         raise UnsafePathError("an empty identifier cannot name a folder")
+    check_text(raw, f"the identifier {raw[:40]!r}", single_line=True, max_length=MAX_NAME_LENGTH)
     slug = slugify(raw, fallback="id")
     if slug == raw and _SEGMENT.match(slug) and not _HASHED.search(slug):
         return slug
