@@ -153,6 +153,14 @@ class IndexSync:
             if blobs.get(path) == blob and path not in self._repair:
                 report.unchanged += 1
                 continue
+            if len(data) > self.repo.config.limits.max_record_bytes:  # type: ignore[arg-type]
+                message = (f"{path}: {len(data):,} bytes, over the limits.max_record_bytes of "  # type: ignore[arg-type]
+                           f"{self.repo.config.limits.max_record_bytes:,}; not indexed")
+                log.warning("not indexed: %s", message)
+                report.failed.append(message)
+                if path in blobs:
+                    gone.append(path)
+                continue
             try:
                 entries = documents_for(parse_bytes(data, path), path, blob)  # type: ignore[arg-type]
             except RecordParseError as exc:

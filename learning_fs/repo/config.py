@@ -7,13 +7,15 @@ add their own without breaking older readers.
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from learning_fs.errors import RecordParseError, SymlinkError
+from learning_fs.format.layout import CONTENT_FOLDERS
 
 CONFIG_FILE = "learning_fs.yaml"
 DERIVED_DIR = ".learning_fs"  # index, caches: gitignored, rebuildable from the files
@@ -22,17 +24,68 @@ GITIGNORE = f"""# Derived data (search index, caches) is rebuilt from the files:
 """
 
 
+#: A ``learning_fs.yaml`` larger than this is refused: settings are a few hundred bytes, and the
+#: file is parsed whenever a repository is opened (a 30 MB one cost over 20 s per command).
+MAX_CONFIG_BYTES = 256 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^\s<>@]+@[^\s<>@]+$")
+#: Folders that hold the truth (or git's own data): the index must never live inside one.
+_KEPT_FOLDERS = frozenset({".git", "templates", "agents", "reviews", "feedback", *CONTENT_FOLDERS})
+
+
 class Author(BaseModel):
     """Name and e-mail on the library's commits (people's own commits keep theirs)."""
 
-    name: str = "learning-fs"
-    email: str = "learning-fs@localhost"
+    name: str = Field(default="learning-fs", min_length=1, max_length=200)
+    email: str = Field(default="learning-fs@localhost", max_length=254)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if _CONTROL.search(value) or "<" in value or ">" in value:
+            raise ValueError("must be one line without control characters or angle brackets (git refuses them)")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError("must look like name@host, without spaces or angle brackets")
+        return value
 
 
 class IndexSettings(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     directory: str = f"{DERIVED_DIR}/index"
+
+    @field_validator("directory")
+    @classmethod
+    def _derived_folder(cls, value: str) -> str:
+        """The index is deleted and rebuilt at will: it must never share a folder with the truth."""
+        path = PurePosixPath(value.replace("\\", "/"))
+        parts = [part for part in path.parts if part not in ("", ".")]
+        if path.is_absolute() or not parts or ".." in parts:
+            raise ValueError("must be a folder inside the repository, relative to it (default .learning_fs/index)")
+        if parts[0] in _KEPT_FOLDERS:
+            raise ValueError(f"must not be inside {parts[0]}/ (the index is rebuilt at will and would delete or "
+                             "pollute what is kept there); use a folder under .learning_fs/")
+        return value
+
+
+class LimitSettings(BaseModel):
+    """``limits``: the most one record, item or file may hold; what is larger is refused or skipped.
+
+    Why: a memory repository is fed by models and by people's clones. A 1 MB "memory" from a
+    model, or a 50 MB file someone committed, made ``check`` take minutes and ``index`` never
+    finish; a bound keeps every operation's cost bounded and tells whoever wrote it why.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_record_bytes: int = Field(default=1_000_000, ge=1_000, le=100_000_000)
+    max_item_chars: int = Field(default=20_000, ge=100, le=10_000_000)
+    max_items_per_file: int = Field(default=20_000, ge=10, le=10_000_000)
 
 
 class ReviewSettings(BaseModel):
@@ -53,15 +106,28 @@ class RepoConfig(BaseModel):
     author: Author = Field(default_factory=Author)
     index: IndexSettings = Field(default_factory=IndexSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
-    gc_every: int = 500  # commits between background `git gc --auto` runs
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    gc_every: int = Field(default=500, ge=0, le=1_000_000)  # commits between background `git gc --auto` runs
+
+    @field_validator("branch")
+    @classmethod
+    def _branch_name(cls, value: str) -> str:
+        if not value or _CONTROL.search(value) or " " in value or ".." in value or value.startswith(("-", "/")):
+            raise ValueError("must be a plain git branch name such as main")
+        return value
 
     @classmethod
     def load(cls, root: Path) -> RepoConfig:
         path = root / CONFIG_FILE
         if path.is_symlink():  # a clone's link would have the settings read from anywhere
             raise SymlinkError(CONFIG_FILE)
-        if not path.exists():
+        try:
+            size = path.lstat().st_size
+        except FileNotFoundError:
             return cls()
+        if size > MAX_CONFIG_BYTES:
+            raise RecordParseError(CONFIG_FILE, f"is {size:,} bytes; settings files are limited to "
+                                   f"{MAX_CONFIG_BYTES:,} bytes (remove what is not a setting)")
         try:
             data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
@@ -72,8 +138,31 @@ class RepoConfig(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise RecordParseError(CONFIG_FILE, str(exc).splitlines()[0]) from None
+            raise RecordParseError(CONFIG_FILE, _first_problem(exc), line=_line_of(path, exc)) from None
 
     def to_yaml(self) -> str:
         header = "# learning_fs settings for this memory repository (see docs/format.md).\n"
         return header + str(yaml.safe_dump(self.model_dump(), sort_keys=False, allow_unicode=True))
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """``key.sub: what is wrong (got value)`` for the first error pydantic found."""
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    message = error["msg"].removeprefix("Value error, ")
+    value = error.get("input")
+    shown = repr(value) if isinstance(value, (str, int, float, bool)) else type(value).__name__
+    return f"{key}: {message} (got {shown[:80]})"
+
+
+def _line_of(path: Path, exc: ValidationError) -> int | None:
+    """The line of the offending key's last part, found by a plain text search (good enough to point at)."""
+    loc = exc.errors()[0]["loc"]
+    names = [str(part) for part in loc if isinstance(part, str)]
+    if not names:
+        return None
+    pattern = re.compile(rf"^\s*{re.escape(names[-1])}\s*:")
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None

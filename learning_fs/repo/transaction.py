@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pygit2
 
-from learning_fs.errors import ConflictError, RecordNotFoundError, SymlinkError
+from learning_fs.errors import ConflictError, RecordNotFoundError, RecordTooLargeError, SymlinkError
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import Record
 from learning_fs.format.slugs import check_relative_path
@@ -24,6 +24,7 @@ from learning_fs.repo import trees
 from learning_fs.repo.history import CommitInfo
 
 if TYPE_CHECKING:
+    from learning_fs.repo.config import LimitSettings
     from learning_fs.repo.memory_repo import MemoryRepo
 
 ID_LINE = re.compile(r"^id:\s*['\"]?([^'\"\s]+)", re.MULTILINE)  # a record's id, read without parsing it
@@ -112,6 +113,7 @@ class Transaction:
                     raise ConflictError(f"{path} already holds another record; pass path= explicitly", [path])
         check_relative_path(path)
         data = record.to_markdown().encode("utf-8")
+        check_limits(record, path, data, self.repo.config.limits)
         current = self.read_bytes(path)
         if current == data:
             record._path = path
@@ -178,3 +180,24 @@ class Transaction:
                 hold.__exit__(None, None, None)
         if event is not None:
             self.repo._publish(event)  # outside the lock: a slow listener never blocks other writers
+
+
+def check_limits(record: Record, path: str, data: bytes, limits: LimitSettings) -> None:
+    """Refuse a record over ``limits`` (``learning_fs.yaml``), naming the file, the limit and the fix.
+
+    Checked on every write, whoever makes it: a model's 1 MB "memory" or a 50,000-item file would
+    otherwise be committed and make every later read, ``check`` and ``index`` pay for it.
+    """
+    count = 0
+    for field in record.ITEM_SECTIONS:
+        for item in getattr(record, field):
+            count += 1
+            if len(item.text) > limits.max_item_chars:
+                raise RecordTooLargeError(f"{path}: an item of {len(item.text):,} characters; the limit is "
+                                          f"{limits.max_item_chars:,} (limits.max_item_chars): store a summary")
+    if count > limits.max_items_per_file:
+        raise RecordTooLargeError(f"{path}: {count:,} items; the limit is {limits.max_items_per_file:,} "
+                                  "(limits.max_items_per_file): let the curator merge or expire some")
+    if len(data) > limits.max_record_bytes:
+        raise RecordTooLargeError(f"{path}: the record would be {len(data):,} bytes; the limit is "
+                                  f"{limits.max_record_bytes:,} (limits.max_record_bytes in learning_fs.yaml)")

@@ -61,8 +61,14 @@ def run_checks(repo: MemoryRepo, target: CheckTarget, *, embedder: Embedder | No
     report.files = len(paths) + (1 if target.config_changed() and target.read(CONFIG_FILE) is not None else 0)
     records: dict[str, Record] = {}
     ids: dict[str, str] = {}
+    limit = repo.config.limits.max_record_bytes
     for path in paths:
-        record = _check_one(path, target.read(path) or b"", settings, report)
+        data = target.read(path) or b""
+        if len(data) > limit:  # a 50 MB file made check take minutes: report it, check the rest
+            report.findings.append(Finding("schema", path, 1, f"{len(data):,} bytes, over the {limit:,}-byte limit "
+                                           "(limits.max_record_bytes): not checked; split or shorten the file"))
+            continue
+        record = _check_one(path, data, settings, report)
         if record is None:
             continue
         records[path] = record
