@@ -527,10 +527,10 @@ def _hook_main(argv: list[str]) -> int:
 
     # Never the write lock and never more than ~2 s: a person's commit must not wait on agents.
     # The journals are only read (drain=False); the library's own syncer drains them.
-    deadline = time.monotonic() + 1.5
-    for delay in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5):
-        try:
-            sync_index(root, git_dir, drain=False, lock_timeout=max(0.05, deadline - time.monotonic()))
+    deadline = time.monotonic() + 1.8
+    for delay in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.5):
+        try:  # a short wait for a library sync in flight, leaving time to retry git's index.lock
+            sync_index(root, git_dir, drain=False, lock_timeout=min(0.5, max(0.05, deadline - time.monotonic())))
             return 0
         except IndexBusy:  # the library's own syncer was mid-update: try again shortly
             if time.monotonic() + delay > deadline:
