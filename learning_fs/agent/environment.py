@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from learning_fs.extract import ModelConfigError, OpenAIChat
 
@@ -29,19 +31,34 @@ def model_configured() -> bool:
     return bool(os.environ.get("LEARNING_FS_BASE_URL") or os.environ.get("OPENAI_API_KEY"))
 
 
-def model_from_env(model_id: str | None = None, base_url: str | None = None) -> OpenAIChat:
-    """The configured model (arguments win over the environment); ``ModelConfigError`` when there is none."""
-    base_url = base_url or os.environ.get("LEARNING_FS_BASE_URL") or None
-    model_id = model_id or os.environ.get("LEARNING_FS_MODEL") or None
+def model_from_env(model_id: str | None = None, base_url: str | None = None, *,
+                   settings: Mapping[str, Any] | None = None, max_tokens: int | Mapping[str, int] | None = None,
+                   timeout: float | Mapping[str, float] | None = None) -> OpenAIChat:
+    """The configured model; ``ModelConfigError`` when there is none.
+
+    Arguments win over the environment, the environment over ``settings`` (the ``model:`` section
+    of ``learning_fs.yaml``: ``base_url``, ``id``, ``max_tokens``, ``timeout``; see docs/models.md).
+    """
+    settings = dict(settings or {})
+    base_url = base_url or os.environ.get("LEARNING_FS_BASE_URL") or settings.get("base_url") or None
+    model_id = model_id or os.environ.get("LEARNING_FS_MODEL") or settings.get("id") or None
+    options: dict[str, Any] = {"settings": settings, "max_tokens": max_tokens, "timeout": timeout}
     if base_url is None:
         if not os.environ.get("OPENAI_API_KEY"):
             raise ModelConfigError(NO_MODEL)
-        return OpenAIChat(model_id or DEFAULT_OPENAI_MODEL)
+        return OpenAIChat(model_id or DEFAULT_OPENAI_MODEL, **options)
     if model_id is None:
         raise ModelConfigError(
             f"Which model should {base_url} run? Set LEARNING_FS_MODEL (--model), e.g. a name shown by `ollama list`."
         )
-    return OpenAIChat(model_id, base_url=base_url)
+    return OpenAIChat(model_id, base_url=base_url, **options)
+
+
+def repo_model_settings(repo: Any) -> dict[str, Any]:
+    """The ``model:`` section of a repository's ``learning_fs.yaml`` (``{}`` when there is none)."""
+    extra = getattr(getattr(repo, "config", None), "model_extra", None) or {}
+    section = extra.get("model")
+    return dict(section) if isinstance(section, Mapping) else {}
 
 
 def model_or_exit() -> OpenAIChat:

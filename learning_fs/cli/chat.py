@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,14 +14,17 @@ if TYPE_CHECKING:
 MODES = ("agentic", "propose", "hitl")
 
 
-def make_model(model_id: str | None, base_url: str | None) -> ChatModel:
-    """The model the chat talks to; a ``click.ClickException`` (exit 1) when none is configured."""
+def make_model(model_id: str | None, base_url: str | None, **options: Any) -> ChatModel:
+    """The model the chat talks to; a ``click.ClickException`` (exit 1) when none is configured.
+
+    ``options``: ``settings`` (``learning_fs.yaml``'s ``model:``), ``max_tokens``, ``timeout``.
+    """
     from learning_fs.agent import model_from_env
     from learning_fs.extract import ModelConfigError
 
     try:
-        return model_from_env(model_id, base_url)
-    except ModelConfigError as exc:
+        return model_from_env(model_id, base_url, **options)
+    except (ModelConfigError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -32,13 +35,17 @@ def make_model(model_id: str | None, base_url: str | None) -> ChatModel:
               help="Model id (default with OPENAI_API_KEY: gpt-4.1-mini).")
 @click.option("--base-url", metavar="URL", envvar="LEARNING_FS_BASE_URL", show_envvar=True,
               help="An OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server).")
+@click.option("--max-tokens", type=click.IntRange(min=1), metavar="N",
+              help="Completion tokens of a reply (extraction: LEARNING_FS_MAX_TOKENS_EXTRACT; docs/models.md).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Seconds a reply may take; a timed-out reply is not retried.")
 @click.option("--knowledge", "knowledge_mode", type=click.Choice(MODES), default="agentic", show_default=True,
               help="How the agent saves reusable learnings: itself, as proposals, or after asking you.")
 @click.option("--namespace", default="global", show_default=True, metavar="NAME",
               help="Where shared learnings and entities go (global, a team name, or user).")
 @pass_state
 def chat(state: State, user_id: str, session_id: str | None, model_id: str | None, base_url: str | None,
-         knowledge_mode: str, namespace: str) -> None:
+         max_tokens: int | None, timeout: float | None, knowledge_mode: str, namespace: str) -> None:
     """Chat with an agent that learns about you and its work as you talk.
 
     The agent recalls your profile, memories, the session so far, the entities and the lessons it
@@ -50,8 +57,10 @@ def chat(state: State, user_id: str, session_id: str | None, model_id: str | Non
       OPENAI_API_KEY=... learning-fs chat --user alice
       learning-fs chat --user alice --base-url http://localhost:11434/v1 --model qwen2.5:7b
       learning-fs chat --user alice --session s-1 --knowledge hitl
+      learning-fs chat --user alice --base-url http://localhost:8080/v1 --model smollm2 --max-tokens 256
     """
     from learning_fs.agent import Agent
+    from learning_fs.agent.environment import repo_model_settings
     from learning_fs.errors import LearningFSError
     from learning_fs.format.ids import new_id
     from learning_fs.machine import LearningMachine, LearningMode
@@ -63,8 +72,10 @@ def chat(state: State, user_id: str, session_id: str | None, model_id: str | Non
         UserProfileConfig,
     )
 
-    model = make_model(model_id, base_url)
     repo = state.open_repo()
+    model = make_model(model_id, base_url, settings=repo_model_settings(repo),
+                       max_tokens={"chat": max_tokens} if max_tokens else None,
+                       timeout={"chat": timeout} if timeout else None)
     session_id = session_id or new_id("session")
     machine = LearningMachine(
         repo, model=model, namespace=namespace, agent_id="learning-fs-chat",

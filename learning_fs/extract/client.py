@@ -54,8 +54,11 @@ from learning_fs.extract.tools import Tool
 
 logger = logging.getLogger(__name__)
 
-TOOL_CHOICE_FALLBACK = {"required": "auto", "auto": "named"}
-"""What to send instead when a server refuses a ``tool_choice``: ``"named"`` forces the first tool."""
+TOOL_CHOICE_FALLBACK = {"required": "named", "auto": "named"}
+"""What to send instead when a server refuses a ``tool_choice``: ``"named"`` forces the first tool that
+is not a search. For ``"required"`` that is the nearest meaning, and on llama-cpp-python (which
+refuses it) the named function is also the one mode that honours ``max_tokens``: its ``"auto"``
+generates tool arguments without a cap."""
 RETRY_STATUS = frozenset({429, 502, 503, 504})
 """HTTP statuses worth a retry: the server is busy or a proxy lost it. A 500 is a real answer."""
 MAX_BACKOFF = 8.0
@@ -127,6 +130,7 @@ class OpenAIChat:
         self._http_client = http_client
         self._async_http_client = async_http_client
         self._endpoint = _Endpoint()
+        self._adapt = True  # fallbacks and retries on; the probe (doctor) turns them off to see the raw answer
         self.kind = _check_kind(kind)
 
     def __repr__(self) -> str:
@@ -221,7 +225,7 @@ class OpenAIChat:
         (and remembered); a busy server or a refused connection is retried ``max_retries`` times
         with backoff; everything else, timeouts and 500s included, is not sent again.
         """
-        if not isinstance(error, ModelAPIError) or attempt > self.max_retries + 3:
+        if not isinstance(error, ModelAPIError) or attempt > self.max_retries + 3 or not self._adapt:
             return None, 0.0
         fallback = self._tool_choice_fallback(body, error)
         if fallback is not None:
@@ -359,11 +363,17 @@ class OpenAIChat:
             body["extra_body"] = dict(self.extra_body)
         return body
 
+    def tool_choice_for(self, requested: str) -> str:
+        """What this endpoint is sent for ``requested`` (``"required"`` -> ``"named"`` once the server refused it)."""
+        return self._endpoint.tool_choice.get(requested, requested)
+
     def _tool_choice(self, requested: ToolChoice | None, tools: list[dict[str, Any]]) -> Any:
         """``requested`` (default ``"auto"``), or what this endpoint accepted instead when it refused it."""
         if isinstance(requested, Mapping):
             return dict(requested)
-        choice = self._endpoint.tool_choice.get(requested or "auto", requested or "auto")
+        choice: str = requested or "auto"
+        if self._adapt:
+            choice = self._endpoint.tool_choice.get(choice, choice)
         return _tool_choice_value(choice, tools)
 
     def _key(self) -> str:
@@ -415,7 +425,9 @@ def _tool_choice_value(choice: str, tools: Sequence[Mapping[str, Any]]) -> Any:
     if choice != "named":
         return choice
     names = [str((tool.get("function") or {}).get("name")) for tool in tools if isinstance(tool, Mapping)]
-    return {"type": "function", "function": {"name": names[0]}} if names else "auto"
+    writes = [name for name in names if not name.startswith(("search_", "get_", "list_", "find_"))]
+    chosen = (writes or names)[:1]
+    return {"type": "function", "function": {"name": chosen[0]}} if chosen else "auto"
 
 
 def _server_message(error: ModelAPIError) -> str:

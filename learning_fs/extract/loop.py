@@ -8,7 +8,10 @@ already run: then the loop returns what happened (``stop_reason == "error"``, ``
 so a save that was made is never reported as a failure of the whole run.
 
 ``tool_choice`` applies to the first model call (``"required"``: extraction must call a tool);
-later calls send ``"auto"`` so the model can finish in text.
+later calls send ``"auto"`` so the model can finish in text. ``until(results)``, asked after each
+step with that step's tool results, ends the loop early when it answers True (extraction: the
+model saved and nothing was refused, so a closing "done" is not worth a model call — on
+llama-cpp-python an ``"auto"`` step is also the one that ignores ``max_tokens``).
 
 Human in the loop: ``on_tool_call(call)`` is asked before each call runs and may answer
 ``"run"`` (or ``None``), ``"reject"`` (answer the model with a refusal, run nothing) or ``"pause"``.
@@ -37,6 +40,9 @@ logger = logging.getLogger(__name__)
 ToolDecision = Literal["run", "pause", "reject"]
 OnToolCall = Callable[[ToolCall], "ToolDecision | Awaitable[ToolDecision | None] | None"]
 StopReason = Literal["done", "paused", "max_steps", "error"]
+Until = Callable[[list[ToolResult]], bool]
+StepChoice = Callable[[int], ToolChoice]
+"""``tool_choice`` as a function of the step (1, 2, …), for callers that need more than first-then-auto."""
 
 
 @dataclass
@@ -92,11 +98,12 @@ def run_tool_loop(
     tools: ToolsLike,
     max_steps: int = 8,
     on_tool_call: OnToolCall | None = None,
-    tool_choice: ToolChoice | None = None,
+    tool_choice: ToolChoice | StepChoice | None = None,
+    until: Until | None = None,
 ) -> LoopResult:
     """Run the loop from ``messages`` (never mutated) with ``tools`` ({name: function} or a list)."""
     return _run(model, [dict(message) for message in messages], as_tools(tools), [], max_steps, on_tool_call,
-                tool_choice)
+                tool_choice, until)
 
 
 def resume_tool_loop(
@@ -127,7 +134,7 @@ async def arun_tool_loop(
     tools: ToolsLike,
     max_steps: int = 8,
     on_tool_call: OnToolCall | None = None,
-    tool_choice: ToolChoice | None = None,
+    tool_choice: ToolChoice | StepChoice | None = None,
 ) -> LoopResult:
     """Async twin of ``run_tool_loop``: awaits the model, async tools and an async ``on_tool_call``."""
     return await _arun(model, [dict(message) for message in messages], as_tools(tools), [], max_steps,
@@ -160,7 +167,8 @@ def _run(
     results: list[ToolResult],
     max_steps: int,
     on_tool_call: OnToolCall | None,
-    tool_choice: ToolChoice | None = None,
+    tool_choice: ToolChoice | StepChoice | None = None,
+    until: Until | None = None,
 ) -> LoopResult:
     schemas = [tool.schema() for tool in tools.values()] or None
     for step in range(1, max_steps + 1):
@@ -184,6 +192,8 @@ def _run(
         if pending:
             logger.info("tool loop paused on %s", ", ".join(p.name for p in pending))
             return LoopResult(transcript, None, results, pending, "paused", step)
+        if until is not None and until(results[len(results) - len(response.tool_calls):]):
+            return LoopResult(transcript, response.content, results, [], "done", step)
     return _out_of_steps(transcript, results, max_steps)
 
 
@@ -194,7 +204,7 @@ async def _arun(
     results: list[ToolResult],
     max_steps: int,
     on_tool_call: OnToolCall | None,
-    tool_choice: ToolChoice | None = None,
+    tool_choice: ToolChoice | StepChoice | None = None,
 ) -> LoopResult:
     schemas = [tool.schema() for tool in tools.values()] or None
     for step in range(1, max_steps + 1):
@@ -223,10 +233,14 @@ async def _arun(
     return _out_of_steps(transcript, results, max_steps)
 
 
-def _choice(schemas: list[dict[str, Any]] | None, requested: ToolChoice | None, step: int) -> ToolChoice | None:
-    """``tool_choice`` for this step: none without tools, the requested one first, then ``"auto"``."""
+def _choice(schemas: list[dict[str, Any]] | None, requested: ToolChoice | StepChoice | None,
+            step: int) -> ToolChoice | None:
+    """``tool_choice`` for this step: none without tools; a callable decides per step; else the requested
+    one first, then ``"auto"``."""
     if not schemas:
         return None
+    if callable(requested):
+        return requested(step)
     return (requested or "auto") if step == 1 else "auto"
 
 

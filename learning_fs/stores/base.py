@@ -13,7 +13,9 @@ are new each time; extraction prompts never ask for that.)
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import inspect
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,9 +25,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from learning_fs.context import ContextRenderer
 from learning_fs.extract import ModelError, ToolCall, call_tool, for_kind, run_tool_loop
 from learning_fs.extract.loop import LoopResult
+from learning_fs.extract.tools import parse_docstring
 from learning_fs.format.layout import user_folder
 from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE
 from learning_fs.search import LexicalSearcher, Searcher
+from learning_fs.stores.grounding import Grounder
 from learning_fs.stores.outcome import StoreOutcome
 from learning_fs.stores.protocol import EXTRACTING_MODES, TOOL_MODES, LearningMode, StoreConfig, check_mode
 from learning_fs.stores.switches import apply_switches
@@ -97,11 +101,96 @@ def tool_reply(writer: Any, result: Any, saved: str, change: str) -> str:
     return f"Nothing to propose: {change} changes nothing that is remembered."
 
 
+_grounding = contextvars.ContextVar("grounding", default=False)  # inside a grounded write_tools call
+
+
+def grounded_tools(tools: Sequence[Callable[..., str]], store: str, support: str | None,
+                   threshold: float) -> list[Callable[..., str]]:
+    """The store's write tools, each refusing ungrounded arguments before it runs (``stores/grounding.py``).
+
+    ``support`` is the turn the values must come from (``None``: no turn known, e.g. a tool called
+    by code; the shape checks still apply). A refusal is logged with its reason and returned as
+    the tool's ``Error: …`` answer, so the model reads why and nothing is written.
+    """
+    grounder = Grounder(support, threshold)
+    # The model sees every tool's schema and copies from any of them (add_memory called with
+    # update_memory's "The new text of the memory."): each tool checks against all descriptions.
+    seen: dict[str, str] = {}
+    for tool in tools:
+        summary, arguments = parse_docstring(inspect.getdoc(tool) or "")
+        seen[f"{getattr(tool, '__name__', 'tool')}()"] = summary
+        seen.update({f"{getattr(tool, '__name__', 'tool')}.{name}": text for name, text in arguments.items()})
+    wrapped = []
+    for tool in tools:
+        name = getattr(tool, "__name__", "tool")
+        if getattr(tool, "read_only", False) or name.startswith(("search_", "get_", "list_", "find_")):
+            wrapped.append(tool)
+            continue
+        wrapped.append(_grounded(tool, name, store, grounder, seen))
+    return wrapped
+
+
+def _grounded(tool: Callable[..., str], name: str, store: str, grounder: Grounder,
+              descriptions: Mapping[str, str]) -> Callable[..., str]:
+    signature = inspect.signature(tool)
+    required = {p.name for p in signature.parameters.values()
+                if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+    @functools.wraps(tool)
+    def grounded(*args: Any, **kwargs: Any) -> str:
+        try:
+            arguments = signature.bind_partial(*args, **kwargs).arguments
+        except TypeError:
+            return tool(*args, **kwargs)  # let the tool itself say what is wrong with the call
+        verdict = grounder.check(arguments, required=required, descriptions=descriptions)
+        if not verdict.ok:
+            log.info("%s: refused %s: %s", store, name, verdict.reason)
+            return (f"Error: not saved: {verdict.reason}. Save only what the conversation states, "
+                    "or call nothing_to_save.")
+        return tool(**dict(verdict.arguments or {}))
+
+    return grounded
+
+
+def _support(ctx: Mapping[str, Any]) -> str | None:
+    """The text a tool's values must be grounded in: the turn, else the user's message, else none."""
+    writer = ctx.get("writer")
+    return ctx.get("message") or getattr(writer, "quote", None) or None
+
+
 class BaseStore:
-    """Plumbing for the built-in stores; subclasses add recall, tools and their prompt data."""
+    """Plumbing for the built-in stores; subclasses add recall, tools and their prompt data.
+
+    Every subclass's ``write_tools`` is grounded (``__init_subclass__``): the tools it returns
+    check their arguments against the turn before anything is written, whoever calls them —
+    background extraction, the agent in AGENTIC mode, a confirmed HITL call.
+    """
 
     learning_type: ClassVar[str] = ""
     SUPPORTED_MODES: ClassVar[frozenset[LearningMode]] = ALL_MODES
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        original = cls.__dict__.get("write_tools")
+        if original is None:
+            return
+
+        @functools.wraps(original)
+        def write_tools(self: BaseStore, *args: Any, **ctx: Any) -> list[Callable[..., str]]:
+            support = ctx.pop("support", None)
+            if _grounding.get():  # a subclass calling super().write_tools(): the outer call grounds
+                return list(original(self, *args, **ctx))
+            token = _grounding.set(True)
+            try:
+                tools = list(original(self, *args, **ctx))
+            finally:
+                _grounding.reset(token)
+            threshold = getattr(self.config, "grounding", 0.5)
+            if threshold is None:  # grounding=None: off (for measuring what it catches; never the default)
+                return tools
+            return grounded_tools(tools, self.learning_type, support or _support(ctx), float(threshold))
+
+        cls.write_tools = write_tools  # type: ignore[method-assign]
 
     def __init__(self, config: StoreConfig, repo: MemoryRepo | None = None) -> None:
         self._warned: set[str] = set()  # failure kinds already said at WARNING (then INFO: no flood)
@@ -235,7 +324,7 @@ class BaseStore:
         target = self._repo(repo)
         replayed = 0
         with write_lock(target):
-            tools = self.write_tools(writer=buffer, **ctx)
+            tools = self.write_tools(writer=buffer, support=self.grounding_text(messages, ctx), **ctx)
             for call in calls:
                 outcome = call_tool(tools, call)
                 if not outcome.ok:
@@ -278,6 +367,19 @@ class BaseStore:
             return self._outcome("nothing", reason=reason)
         return self._outcome("nothing", reason="the model only searched")
 
+    def grounding_text(self, messages: list[dict[str, Any]], ctx: Mapping[str, Any],
+                       data: Mapping[str, Any] | None = None) -> str:
+        """What an extracted value may be grounded in: the turn, the user's id, and the store's current state.
+
+        The state (``prompt_data``: the session summary so far, the memories shown) lets an update
+        build on what is already known; the prompt's instructions and examples are left out, so a
+        copied example is not "supported".
+        """
+        state = self.prompt_data(messages, **ctx) if data is None else data
+        parts = [transcript(messages), str(ctx.get("user_id") or ""),
+                 json.dumps(state, default=str, ensure_ascii=False)]
+        return "\n".join(part for part in parts if part)
+
     def _ask(self, messages: list[dict[str, Any]], model: Any, buffer: Any, ctx: dict[str, Any]) -> LoopResult:
         """The tool loop against a buffer: the model sees its own saves, nothing is committed yet.
 
@@ -285,18 +387,41 @@ class BaseStore:
         tools, so "required" never forces an invented save); a server that refuses it is asked
         with ``"auto"`` instead, and remembered (``OpenAIChat``).
         """
+        data = self.prompt_data(messages, **ctx)
+        support = self.grounding_text(messages, ctx, data)
         tools: list[Callable[..., str]] = [
-            *apply_switches(self.config, self.write_tools(writer=buffer, **ctx), agent=False), nothing_to_save]
+            *apply_switches(self.config, self.write_tools(writer=buffer, support=support, **ctx), agent=False),
+            nothing_to_save]
         system = self.renderer.render(f"{self.learning_type}_extract.jinja", instructions=self.config.instructions,
-                                      **self.prompt_data(messages, **ctx))
+                                      **data)
         prompt = [{"role": "system", "content": system},
                   {"role": "user", "content": "The conversation turn:\n\n" + transcript(messages)}]
-        result = run_tool_loop(for_kind(model, "extract"), prompt, tools, max_steps=self.config.max_steps,
-                               tool_choice="required")
+        extractor = for_kind(model, "extract")
+        # "required" first, then "auto" so the model can finish in text; on a server that forces a named
+        # function instead (llama-cpp-python), every step stays forced (its "auto" ignores max_tokens)
+        # and a step whose saves all went through ends the loop.
+        result = run_tool_loop(extractor, prompt, tools, max_steps=self.config.max_steps,
+                               tool_choice=lambda step: "required" if step == 1 or _forced(extractor) else "auto",
+                               until=lambda step: _forced(extractor) and _saved(step))
         refused = [r for r in result.tool_results if not r.ok]
         if refused:
             log.info("%s: %d tool call(s) of the model were refused", self.learning_type, len(refused))
         return result
+
+
+def _forced(model: Any) -> bool:
+    """Whether the server took a named function instead of ``"required"`` (llama-cpp-python does).
+
+    Then the call was forced and a further ``"auto"`` step is not worth its cost: on that server
+    it is also the one mode that generates without ``max_tokens``.
+    """
+    choice = getattr(model, "tool_choice_for", None)
+    return callable(choice) and choice("required") == "named"
+
+
+def _saved(step: list[Any]) -> bool:
+    """Extraction is done once a step's calls all went through and none was a search (no "done" turn needed)."""
+    return bool(step) and all(r.ok and not r.name.startswith("search_") for r in step)
 
 
 def nothing_to_save(reason: str = "") -> str:

@@ -257,3 +257,20 @@ def test_agentic_save_then_model_error_is_reported_not_raised(repo: MemoryRepo, 
     record = repo.get(machine.stores["user_memory"].path("alice"))
     assert isinstance(record, MemoriesRecord) and [m.text for m in record.memories] == ["Lives in Berlin"]
     agent.close()
+
+
+def test_model_settings_come_from_arguments_then_environment_then_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    from learning_fs.agent import model_from_env
+
+    for name in ("LEARNING_FS_BASE_URL", "LEARNING_FS_MODEL", "LEARNING_FS_MAX_TOKENS", "LEARNING_FS_TIMEOUT",
+                 "LEARNING_FS_MAX_TOKENS_EXTRACT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = {"base_url": "http://localhost:8080/v1", "id": "smollm2", "max_tokens": {"extract": 100},
+                "timeout": 5}
+    model = model_from_env(settings=settings)
+    assert (model.base_url, model.id) == ("http://localhost:8080/v1", "smollm2")
+    assert model.for_kind("extract").max_tokens == 100 and model.timeout == 5
+    monkeypatch.setenv("LEARNING_FS_MODEL", "qwen")
+    monkeypatch.setenv("LEARNING_FS_MAX_TOKENS_EXTRACT", "200")
+    model = model_from_env(settings=settings, max_tokens={"chat": 7})
+    assert model.id == "qwen" and model.for_kind("extract").max_tokens == 200 and model.max_tokens == 7

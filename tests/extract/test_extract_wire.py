@@ -21,6 +21,15 @@ OK_BODY: dict[str, Any] = {"model": "m", "messages": USER, "max_tokens": 10}
 TOOL = {"type": "function", "function": {"name": "add_memory", "parameters": {"type": "object", "properties": {}}}}
 
 
+def search_memories(query: str) -> str:
+    """Search memories.
+
+    Args:
+        query: Words to look for.
+    """
+    return "nothing found"
+
+
 def add_memory(memory: str) -> str:
     """Remember something.
 
@@ -114,16 +123,18 @@ def test_max_tokens_and_timeout_per_kind(fake_llm: FakeLLM, monkeypatch: pytest.
         make_model(fake_llm, max_tokens=0)
 
 
-def test_a_refused_required_falls_back_to_auto_once_and_is_remembered(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_refused_required_falls_back_to_a_named_function_once_and_is_remembered(
+        caplog: pytest.LogCaptureFixture) -> None:
     fake = FakeLLM(server="llama-cpp-python")
     fake.expect_rejections = True
     fake.enqueue_tool_calls([("add_memory", {"memory": "Lives in Berlin"})]).enqueue_text("ok")
     fake.enqueue_text("nothing here")
     model = make_model(fake)
     with caplog.at_level(logging.INFO, logger="learning_fs.extract"):
-        run_tool_loop(model.for_kind("extract"), USER, [add_memory], tool_choice="required")
+        run_tool_loop(model.for_kind("extract"), USER, [search_memories, add_memory], tool_choice="required")
         run_tool_loop(model, USER, [add_memory], tool_choice="required")  # another view: same endpoint memory
-    assert [r["tool_choice"] for r in fake.requests] == ["required", "auto", "auto", "auto"]
+    named = {"type": "function", "function": {"name": "add_memory"}}  # the first tool that is not a search
+    assert [r["tool_choice"] for r in fake.requests] == ["required", named, "auto", named]
     assert [rule for rule, _detail, _body in fake.rejected] == ["llama-tool-choice-required"]
     lines = [r.getMessage() for r in caplog.records if "refused tool_choice" in r.getMessage()]
     assert len(lines) == 1 and len(lines[0]) < 200

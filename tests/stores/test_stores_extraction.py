@@ -31,6 +31,7 @@ STORES: dict[str, Callable[[], Any]] = {
     "learned_knowledge": lambda: LearnedKnowledgeConfig(mode="always"),
     "decision_log": lambda: DecisionLogConfig(mode="always"),
 }
+JAZZ = "I'm Alice. I love jazz, especially Miles Davis: Kind of Blue is the classic to recommend first."
 VALID_CALL = {
     "user_profile": ("update_user_profile", {"name": "Alice"}),
     "user_memory": ("add_memory", {"memory": "Likes jazz"}),
@@ -64,7 +65,7 @@ def test_model_garbage_writes_nothing(name: str, kind: str, repo: MemoryRepo, fa
     _garbage(kind, fake_llm, tool)
     before = commit_count(repo)
     with caplog.at_level(logging.INFO):
-        process(store, repo, model, turn("I love jazz, especially Miles Davis"))
+        process(store, repo, model, turn(JAZZ))
     assert commit_count(repo) == before
     assert caplog.records  # logged, never raised
 
@@ -74,7 +75,7 @@ def test_a_valid_call_is_saved_by_every_store(name: str, repo: MemoryRepo, fake_
     store = STORES[name]().build(repo)
     fake_llm.enqueue_tool_calls([VALID_CALL[name]]).enqueue_text("Done.")
     before = commit_count(repo)
-    process(store, repo, model, turn("I love jazz, especially Miles Davis"))
+    process(store, repo, model, turn(JAZZ))
     assert commit_count(repo) == before + 1
 
 
@@ -85,7 +86,7 @@ def test_the_extraction_commit_says_why_in_the_models_words(name: str, repo: Mem
     fake_llm.enqueue_tool_calls([("drop_all_tables", {})], content="Let me try something.")  # refused: not a why
     fake_llm.enqueue_tool_calls([VALID_CALL[name]], content="The user  named a favourite\nmusician.")
     fake_llm.enqueue_text("Done.")
-    process(store, repo, model, turn("I love jazz, especially Miles Davis"))
+    process(store, repo, model, turn(JAZZ))
     message = subprocess.run(["git", "log", "-1", "--format=%B"], cwd=repo.root, capture_output=True, text=True,
                              check=True).stdout
     assert "\nWhy: The user named a favourite musician.\n" in message  # as a HITL requirement records it

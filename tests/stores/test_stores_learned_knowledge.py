@@ -86,7 +86,8 @@ def test_propose_mode_extracts_onto_a_proposal_branch(repo: MemoryRepo, fake_llm
                                                     "learning": "Run VACUUM ANALYZE after deleting >10% of rows."})])
     fake_llm.enqueue_text("Proposed.")
     before = commit_count(repo)
-    process(store, repo, model, turn("Postgres got slow after the purge", tool_result="bloat 40%"))
+    process(store, repo, model, turn("Postgres got slow after the purge", tool_result="bloat 40%",
+                                     answer="Bloat: run VACUUM ANALYZE after bulk deletes of >10% of rows."))
     assert commit_count(repo) == before and list(repo.list("learning")) == []  # main untouched
     proposal = repo.as_of("refs/heads/proposals/learning/vacuum-after-bulk-deletes")
     [record] = proposal.list("learning")
