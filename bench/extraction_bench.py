@@ -228,7 +228,7 @@ def real_model_report(conversations: int) -> None:
             started = time.perf_counter()
             model = OpenAIChat(model_id, base_url=base_url, max_retries=0, timeout={"extract": 60})
             for conv in data:
-                with tempfile.TemporaryDirectory() as folder:
+                with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder:
                     repo = MemoryRepo.init(Path(folder) / "memory")
                     machine = LearningMachine(repo, model=model, background=False, track_recalls=False,
                                               user_memory=UserMemoryConfig(grounding=grounding))

@@ -21,9 +21,9 @@ ORDER = 30
 USER = "alice"
 FIRST, SECOND = "s-002", "s-003"
 TEACHING = (
-    "Two things for next time: every DAG gets a pytest smoke test before it is deployed, and Acme's Airflow "
+    "Two things for next time: every DAG gets a pytest smoke test before it is deployed, and Acme Corp's Airflow "
     "now runs on Kubernetes. Also, our workers ran out of slots because the sensor waiting for the warehouse "
-    "load held one for hours."
+    "load held one for hours; long sensors should use reschedule mode so they free the worker slot between pokes."
 )
 QUESTION = "How should I set up the Airflow sensor that waits for Acme's warehouse load?"
 SCRIPT: list[tuple[str, dict[str, Any]]] = [

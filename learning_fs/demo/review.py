@@ -18,8 +18,10 @@ from learning_fs.stores import LearnedKnowledgeConfig
 
 ORDER = 50
 USER, SESSION = "alice", "s-005"
-SAID = ("The nightly export failed again because the warehouse load finished late. Also, I think everyone "
-        "prefers very long, detailed answers.")
+SAID = ("The nightly export failed again because the warehouse load finished late: at Acme it sometimes finishes "
+        "after 02:00, and the export then ships partial data. Start the export only when the load reports success "
+        "(a sensor on its done-marker), not at a fixed time. Also, I think everyone prefers very long, detailed "
+        "answers.")
 GOOD = {"title": "Gate the nightly export on the warehouse load",
         "learning": "Start the nightly export only after the warehouse load reports success (a sensor on its "
                     "done-marker), not at a fixed time: late loads made the export ship partial data.",

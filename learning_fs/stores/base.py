@@ -105,14 +105,15 @@ _grounding = contextvars.ContextVar("grounding", default=False)  # inside a grou
 
 
 def grounded_tools(tools: Sequence[Callable[..., str]], store: str, support: str | None,
-                   threshold: float) -> list[Callable[..., str]]:
+                   threshold: float, *, whole_turn: bool = True) -> list[Callable[..., str]]:
     """The store's write tools, each refusing ungrounded arguments before it runs (``stores/grounding.py``).
 
     ``support`` is the turn the values must come from (``None``: no turn known, e.g. a tool called
     by code; the shape checks still apply). A refusal is logged with its reason and returned as
-    the tool's ``Error: …`` answer, so the model reads why and nothing is written.
+    the tool's ``Error: …`` answer, so the model reads why and nothing is written. ``whole_turn``:
+    ``support`` is the whole turn (extraction), not just the user's message (an agent's tool call).
     """
-    grounder = Grounder(support, threshold)
+    grounder = Grounder(support, threshold, whole_turn=whole_turn)
     # The model sees every tool's schema and copies from any of them (add_memory called with
     # update_memory's "The new text of the memory."): each tool checks against all descriptions.
     seen: dict[str, str] = {}
@@ -188,7 +189,8 @@ class BaseStore:
             threshold = getattr(self.config, "grounding", 0.5)
             if threshold is None:  # grounding=None: off (for measuring what it catches; never the default)
                 return tools
-            return grounded_tools(tools, self.learning_type, support or _support(ctx), float(threshold))
+            return grounded_tools(tools, self.learning_type, support or _support(ctx), float(threshold),
+                                  whole_turn=support is not None)
 
         cls.write_tools = write_tools  # type: ignore[method-assign]
 

@@ -68,6 +68,9 @@ prefers prefer preferred likes like liked wants want wanted needs need needed us
 always never often sometimes currently now still already new wants
 """
 _STOP = frozenset(_STOP_WORDS.split())
+_LEGAL_FORMS = frozenset({"corp", "corporation", "inc", "ltd", "llc", "gmbh", "ag", "sa", "plc", "co", "company",
+                          "group", "bv", "srl", "oy", "ab", "as"})
+"""Added to a company's name without being said ("Acme" -> "Acme Corp"): not a new name."""
 _SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
 
 
@@ -87,9 +90,12 @@ class Grounder:
     checked against them.
     """
 
-    def __init__(self, support: str | None, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, support: str | None, threshold: float = DEFAULT_THRESHOLD, *, whole_turn: bool = True) -> None:
         self.support = support or ""
         self.threshold = threshold
+        # Only the user's message is known (an agent's tool call mid-turn: its own reasoning and tool
+        # results are not): names, numbers and URLs must occur in it, the share of words need not.
+        self.whole_turn = whole_turn
         self._words = {_fold(w) for w in _WORD.findall(self.support)}
         self._stems = {_stem(w) for w in self._words}
         self._prefixes = {w[:5] for w in self._words if len(w) >= 5}
@@ -115,7 +121,8 @@ class Grounder:
                 if name in required:
                     return Verdict(False, f"{name} is empty")
                 continue  # an empty optional argument means "not given"
-            problem = self._shape(value, name, texts) or self._unsupported(value, words=name not in REASONS)
+            problem = self._shape(value, name, texts) or self._unsupported(
+                value, words=self.whole_turn and name not in REASONS)
             if problem:
                 return Verdict(False, f"{name} {problem}")
             kept[name] = value
@@ -179,11 +186,10 @@ class Grounder:
         rest = _EMAIL.sub(" ", _URL.sub(" ", value))
         found += [n for n in _NUMBER.findall(rest) if len(n) > 1 or not found]
         words = _WORD.findall(rest)
-        sentence_start = True
         for index, word in enumerate(words):
-            if index and not sentence_start and word[:1].isupper() and _fold(word) not in _STOP and len(word) > 1:
+            if (index and word[:1].isupper() and _fold(word) not in _STOP and len(word) > 1
+                    and _fold(word) not in _LEGAL_FORMS):
                 found.append(word)
-            sentence_start = False
         return found
 
 

@@ -42,7 +42,7 @@ def test_model_configuration_from_flags_and_environment(monkeypatch: pytest.Monk
 def test_a_chat_answers_learns_and_tells_how_to_resume(
     repo: MemoryRepo, switchboard: Switchboard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat_module, "make_model", lambda model_id, base_url: switchboard.model())
+    monkeypatch.setattr(chat_module, "make_model", lambda model_id, base_url, **options: switchboard.model())
     memory = switchboard.extraction("add_memory")
     memory.enqueue_tool_calls([("add_memory", {"memory": "Is learning Rust"})]).enqueue_text("ok")
     for tools in (("update_user_profile",), ("update_session_context",), ("create_entity",)):

@@ -9,7 +9,7 @@ from learning_fs.stores import LearnedKnowledgeConfig
 from tests.fakellm import FakeLLM, make_model
 from tests.machine.fixtures import Switchboard, branches, git, head, offered_tools
 
-QUESTION = "Our CI keeps failing on flaky network installs. Any fix?"
+QUESTION = "Our CI keeps failing on flaky network installs. Should we retry package installs, say 3 retries?"
 LESSON = {"title": "Retry package installs in CI", "learning": "Wrap package installs in CI with 3 retries.",
           "context": "flaky CI networks"}
 

@@ -84,7 +84,7 @@ def test_the_agents_tools_are_grounded_too(repo: MemoryRepo) -> None:
     tools = {t.__name__: t for t in store.get_tools(user_id="alice", writer=writer, repo=repo,
                                                      message="Remember that I drink my coffee black.")}
     assert tools["add_memory"]("The new text of the memory.").startswith("Error: not saved")
-    assert tools["add_memory"]("Lives on the moon").startswith("Error: not saved")
+    assert tools["add_memory"]("Lives in Paris").startswith("Error: not saved")  # a name nobody said
     assert tools["add_memory"]("Drinks coffee black").startswith("Remembered")
     assert memories(repo) == ["Drinks coffee black"]
 
