@@ -9,9 +9,12 @@ from learning_fs.cli._shared import State, display_path, echo_json, json_option,
 
 @click.command("validate")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (dangling links, missing superseded_by).")
+@click.option("--fix", is_flag=True,
+              help="First repair what can be repaired, in one commit: ids (and kinds) for hand-written notes, "
+                   "relationship links that open no file in Obsidian.")
 @json_option
 @pass_state
-def validate(state: State, strict: bool, as_json: bool) -> None:
+def validate(state: State, strict: bool, fix: bool, as_json: bool) -> None:
     """Check that every file parses and follows the format (docs/format.md).
 
     Prints one `file:line: message` per problem (warnings say so) and exits 1 when there is an
@@ -21,10 +24,17 @@ def validate(state: State, strict: bool, as_json: bool) -> None:
     Examples:
       learning-fs validate
       learning-fs --repo ./memory_repo validate --json
+      learning-fs validate --fix     # give hand-written notes ids, point [[links]] at their files
     """
     from learning_fs import ops
 
     repo = state.open_repo()
+    if fix:
+        report = ops.fix_repo(repo, ops.Origin(store="cli", mode="manual"))
+        for path, what in report.fixed:
+            click.echo(f"fixed {display_path(repo.root, path)}: {what}", err=True)
+        if report.commit:
+            click.echo(f"commit {report.commit[:10]}: {len(report.fixed)} fix(es)", err=True)
     paths = repo.paths()
     problems = ops.validate_repo(repo, paths)
     errors = [p for p in problems if p.severity == "error"]

@@ -47,6 +47,17 @@ def new_id(kind: str) -> str:
     return f"{PREFIXES.get(kind, kind)}-{_encode(secrets.token_bytes(8), 10)}"
 
 
+def path_id(kind: str, path: str) -> str:
+    """The id of a hand-written record that has none yet, derived from where it is.
+
+    Reading the same note twice gives the same id, so search and recall can point at it before
+    anything is written; the library writes it into the file the first time it changes the note
+    (and ``learning-fs validate --fix`` does so at once).
+    """
+    digest = hashlib.sha256(f"path\0{path}".encode("utf-8", "surrogatepass")).digest()
+    return f"{PREFIXES.get(kind, kind)}-{_encode(digest, 10)}"
+
+
 def content_id(kind: str, text: str) -> str:
     """A deterministic id for an item that arrived without one (a line typed by a person)."""
     digest = hashlib.sha256(" ".join(text.split()).casefold().encode("utf-8", "surrogatepass")).digest()

@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from learning_fs.format.body import ItemLine, parse_item_line, render_item_line
 from learning_fs.format.ids import content_id
-from learning_fs.format.slugs import check_text
+from learning_fs.format.slugs import check_text, slugify
 
 Status = Literal["active", "superseded", "expired"]
 
 _EVENT = re.compile(r"^(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?):\s*(.*)$")
-_RELATION = re.compile(r"^(?P<rel>[^\[]*?)\s*\[\[(?P<target>[^\]|]+)(?:\|[^\]]*)?\]\](?:\s*:\s*(?P<desc>.*))?$")
+_RELATION = re.compile(
+    r"^(?P<rel>[^\[]*?)\s*\[\[(?P<file>[^\]|]+)(?:\|(?P<shown>[^\]]*))?\]\](?:\s*:\s*(?P<desc>.*))?$")
 _ITEM_META_ORDER = ("id", "created", "updated", "status", "superseded_by", "expires", "user", "session")
 
 
@@ -38,7 +39,8 @@ class Item(BaseModel):
     session: str | None = None
     date: str | None = None  # events: when it happened
     relation: str | None = None  # relationships: the edge label …
-    target: str | None = None  # … and the other entity's name (a [[wikilink]])
+    target: str | None = None  # … and the other entity's name (a [[wikilink]]) …
+    link: str | None = None  # … and the file the link points at, when that is not the name (see link_text)
     done: bool | None = None  # plan steps
     extra: dict[str, str] = Field(default_factory=dict)  # item metadata we do not own, kept
 
@@ -68,7 +70,12 @@ def item_from_line(line: ItemLine, item_kind: str) -> Item:
         match = _RELATION.match(text)
         if match:
             fields["relation"] = match.group("rel").strip() or "related_to"
-            fields["target"] = match.group("target").strip()
+            file, shown = match.group("file").strip(), (match.group("shown") or "").strip()
+            # [[file|Name]]: Obsidian's form, the file it opens and the name it shows, both kept.
+            # [[Name]]: a name; written back in the form that resolves (see link_text).
+            fields["target"] = shown or file
+            if shown and file != slugify(shown):  # the default file needs no field (see link_text)
+                fields["link"] = file
             text = (match.group("desc") or "").strip()
     if line.checked is not None:
         fields["done"] = line.checked
@@ -90,7 +97,7 @@ def item_to_line(item: Item, item_kind: str) -> str:
     if item_kind == "event" and item.date:
         text = f"{item.date}: {text}"
     elif item_kind == "relationship" and item.target:
-        text = f"{item.relation or 'related_to'} [[{item.target}]]" + (f": {item.text}" if item.text else "")
+        text = f"{item.relation or 'related_to'} {link_text(item)}" + (f": {item.text}" if item.text else "")
     values = item.model_dump()
     meta = {key: values[key] for key in _ITEM_META_ORDER if values.get(key) not in (None, "")}
     if meta.get("status") == "active":
@@ -99,6 +106,25 @@ def item_to_line(item: Item, item_kind: str) -> str:
     line = ItemLine(text=text, meta=meta, checked=item.done if item_kind == "step" else None,
                     struck=item.status == "superseded")
     return render_item_line(line)
+
+
+def link_text(item: Item) -> str:
+    """The ``[[wikilink]]`` of a relationship, written so that it opens the target's file in Obsidian.
+
+    Obsidian resolves a link by *file name* (case-insensitively), never by title or alias, and
+    entity files are named by slug (``acme-corp.md``). So a link the library writes is ``[[Name]]``
+    only when the name is its own slug (``[[Airflow]]`` → ``airflow.md``) and
+    ``[[acme-corp|Acme Corp]]`` otherwise: the file, then the name Obsidian shows. A
+    ``[[file|Name]]`` read from a file keeps its file part (``link``), so a rewrite prints it
+    unchanged; writers that know the target's actual file (hash-suffixed, or named before a
+    rename) set ``link``. A bare ``[[Acme Corp]]`` (older files, hand edits) is rewritten as
+    ``[[acme-corp|Acme Corp]]`` by the next write, the form that opens the entity's file.
+    """
+    target = item.target or ""
+    file = item.link or slugify(target)
+    if file.casefold() == target.casefold():
+        return f"[[{target}]]"
+    return f"[[{file}|{target}]]"
 
 
 def parse_items(lines: list[str], item_kind: str) -> list[Item]:

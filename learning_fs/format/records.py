@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from learning_fs.errors import RecordParseError
 from learning_fs.format import frontmatter
 from learning_fs.format.body import parse_body, render_body, split_item_section
-from learning_fs.format.ids import new_id
+from learning_fs.format.ids import new_id, path_id
 from learning_fs.format.items import Item, Status, item_from_line, item_to_line
 from learning_fs.format.slugs import check_text
 
@@ -78,6 +78,7 @@ class Record(BaseModel):
 
     _path: str | None = PrivateAttr(default=None)
     _blob: str | None = PrivateAttr(default=None)
+    _id_assigned: bool = PrivateAttr(default=False)  # read without an id: ``id`` was derived from the path
 
     COMMON_HEAD: ClassVar[tuple[str, ...]] = ("id", "kind")
     COMMON_TAIL: ClassVar[tuple[str, ...]] = (
@@ -107,6 +108,11 @@ class Record(BaseModel):
     def path(self) -> str | None:
         """Repository-relative path the record was read from or written to (None if new)."""
         return self._path
+
+    @property
+    def id_assigned(self) -> bool:
+        """True when the file had no ``id`` and this one was derived from its path (not yet written)."""
+        return self._id_assigned
 
     @property
     def blob(self) -> str | None:
@@ -399,12 +405,18 @@ def parse_record(text: str, path: str) -> Record:
     data, body, body_line = frontmatter.parse(text, path)
     kind = data.get("kind")
     if kind is None:
-        raise RecordParseError(path, "frontmatter has no 'kind' (one of: " + ", ".join(ALL_KINDS) + ")", line=1)
+        raise RecordParseError(path, "frontmatter has no 'kind' (one of: " + ", ".join(ALL_KINDS) + "): add a "
+                               "'kind:' line, or run `learning-fs validate --fix` (it takes the kind from the "
+                               "folder)", line=1)
     cls = RECORD_TYPES.get(str(kind))
     if cls is None:
         raise RecordParseError(
             path, f"unknown kind {kind!r} (one of: {', '.join(ALL_KINDS)})", line=_key_line(text, "kind")
         )
     if not data.get("id"):
-        raise RecordParseError(path, "frontmatter has no 'id'", line=1)
+        # A note written by hand: readable at once, with an id derived from its path that the library
+        # writes into the file the first time it changes it (``learning-fs validate --fix`` does it now).
+        record = cls.from_parts({**data, "id": path_id(cls.kind, path)}, body, body_line, path, source=text)
+        record._id_assigned = True
+        return record
     return cls.from_parts(data, body, body_line, path, source=text)

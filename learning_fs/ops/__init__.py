@@ -24,6 +24,7 @@ from learning_fs.ops.entities import (
     same_attribute,
     upsert_entity,
 )
+from learning_fs.ops.fix import FixReport, fix_repo
 from learning_fs.ops.origin import save, write_transaction
 from learning_fs.ops.provenance import Evidence, Origin
 from learning_fs.ops.records import (
@@ -42,6 +43,7 @@ from learning_fs.ops.writer import BufferedWriter, RecordWriter, SaveResult, Wri
 __all__ = [
     "BufferedWriter",
     "Evidence",
+    "FixReport",
     "ItemChange",
     "Origin",
     "Problem",
@@ -57,6 +59,7 @@ __all__ = [
     "add_relationship",
     "check_file",
     "find_entity",
+    "fix_repo",
     "inverse_relation",
     "put_event",
     "put_fact",

@@ -17,6 +17,7 @@ from learning_fs.format.ids import new_id
 from learning_fs.format.items import Item
 from learning_fs.format.layout import legacy_record_path, record_path
 from learning_fs.format.records import GLOBAL_NAMESPACE, EntityRecord
+from learning_fs.format.slugs import slugify
 from learning_fs.ops.origin import save
 from learning_fs.ops.provenance import Origin
 from learning_fs.ops.transaction import ItemChange, RecordTx
@@ -242,7 +243,28 @@ def add_relationship(tx: RecordTx, entity: str, relation: str, target: str, orig
     put_link(source, relation, other, origin, note=note, inverse=inverse)
     save(tx, source, origin)
     save(tx, other, origin)
+    # Only now are both files known: a link must open the target's actual file in Obsidian.
+    if _point_links(source, other) | _point_links(other, source):
+        save(tx, source, origin)
+        save(tx, other, origin)
     return source, other
+
+
+def _point_links(record: EntityRecord, target: EntityRecord) -> bool:
+    """Point ``record``'s links to ``target`` at its file when that is not the name's slug (a hash-suffixed
+    file, or one named before a rename); returns whether a link changed."""
+    stem = posixpath.basename(target.path or "").removesuffix(".md")
+    if not stem:
+        return False
+    wanted = None if stem == slugify(target.name) else stem
+    changed = False
+    for item in record.relationships:
+        if item.active and _same_target(item.target, target.name) and item.link != wanted:
+            if wanted is None and item.link is not None and item.link.casefold() == target.name.casefold():
+                continue
+            item.link = wanted
+            changed = True
+    return changed
 
 
 def replace_fact(tx: RecordTx, entity: str, old: str, new: str, origin: Origin, *,

@@ -39,6 +39,7 @@ from learning_fs.format.records import (
     SessionRecord,
     parse_record,
 )
+from learning_fs.ops import vault
 from learning_fs.repo import MemoryRepo
 from learning_fs.repo.config import CONFIG_FILE, RepoConfig
 from learning_fs.repo.safety import read_nofollow
@@ -129,6 +130,9 @@ def _check(path: str, text: str) -> tuple[Record | None, _FileChecker]:
             if line != (exc.line or 1):
                 checker.error(line, message)
         return None, checker
+    if record.id_assigned:
+        checker.error(1, "frontmatter has no 'id': `learning-fs validate --fix` gives this hand-written note one "
+                         "(the library also writes one the next time it changes the file)")
     _check_place(checker, record)
     _check_fields(checker, record)
     _check_items(checker, record)
@@ -281,6 +285,8 @@ def validate_repo(repo: MemoryRepo, paths: list[str] | None = None) -> list[Prob
     first_seen: dict[str, str] = {}
     entities: dict[tuple[str, str | None], set[str]] = {}
     links: list[tuple[str, int, Record, Item]] = []
+    written: dict[str, list[vault.Link]] = {}  # the [[links]] of each checked file, as written
+    entity_files: dict[str, str] = {}  # an entity's name (casefolded) -> its file, for the fix a warning names
     listed = [*repo.paths(), *repo.paths("instructions"), *repo.paths("feedback")] if paths is None else paths
     for path in listed:
         try:
@@ -295,6 +301,7 @@ def validate_repo(repo: MemoryRepo, paths: list[str] | None = None) -> list[Prob
             continue
         record, checker = _check(path, text)
         problems.extend(checker.problems)
+        written[path] = vault.links_in(text)
         if record is None:
             continue
         if record.id in first_seen:
@@ -305,10 +312,44 @@ def validate_repo(repo: MemoryRepo, paths: list[str] | None = None) -> list[Prob
         if isinstance(record, EntityRecord):
             names = entities.setdefault((record.namespace, record.user), set())
             names.update(" ".join(n.split()).casefold() for n in [record.name, *record.aliases])
+            entity_files.setdefault(" ".join(record.name.split()).casefold(), path)
             links.extend((path, checker.item_line(i), record, i) for i in record.relationships if i.target)
+    dangling: set[tuple[str, int]] = set()
     for path, line, record, item in links:
         known = entities.get((record.namespace, record.user), set())
         if " ".join((item.target or "").split()).casefold() not in known:
+            dangling.add((path, line))
+            where = "--namespace user --user ID" if record.namespace == USER_NAMESPACE else \
+                f"--namespace {record.namespace}"
             problems.append(Problem(path, line, f"[[{item.target}]] names no entity in namespace "
-                                    f"{record.namespace!r} (the link dangles)", "warning"))
+                                    f"{record.namespace!r} (the link dangles): create it with `learning-fs add fact "
+                                    f"--entity {item.target!r} {where} TEXT`, or fix the name", "warning"))
+    problems.extend(_vault_problems(repo, written, dangling, entity_files))
     return sorted(problems, key=lambda p: (p.path, p.line, p.message))
+
+
+def _vault_problems(repo: MemoryRepo, written: dict[str, list[vault.Link]], dangling: set[tuple[str, int]],
+                    entity_files: dict[str, str]) -> list[Problem]:
+    """Links that open no file by Obsidian's rule, and the empty notes Obsidian creates for them."""
+    found: list[Problem] = []
+    files = list(vault.markdown_files(repo.root))
+    resolver = vault.Resolver(files)
+    for path, file_links in written.items():
+        for link in file_links:
+            if (path, link.line) in dangling or resolver.resolve(link.file) is not None:
+                continue
+            shown = f"[[{link.file}|{link.shown}]]" if link.shown else f"[[{link.file}]]"
+            entity = entity_files.get(" ".join((link.shown or link.file).split()).casefold())
+            if entity is not None:
+                stem = entity.rsplit("/", 1)[-1].removesuffix(".md")
+                how = (f"write [[{stem}|{link.shown or link.file}]] (`learning-fs validate --fix` does so in "
+                       "relationships)")
+            else:
+                how = "link to a file's name, or create the note it names"
+            found.append(Problem(path, link.line, f"{shown} opens no file in Obsidian (a link resolves by file "
+                                 f"name, not by title or alias): {how}", "warning"))
+    for path in vault.stray_notes(repo.root, files):
+        found.append(Problem(path, 1, "an empty note outside the memory folders (Obsidian creates one when a link "
+                             "that opens no file is clicked): delete it; `learning-fs validate --fix` points "
+                             "relationship links at their files", "warning"))
+    return found

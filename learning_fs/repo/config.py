@@ -21,6 +21,9 @@ CONFIG_FILE = "learning_fs.yaml"
 DERIVED_DIR = ".learning_fs"  # index, caches: gitignored, rebuildable from the files
 GITIGNORE = f"""# Derived data (search index, caches) is rebuilt from the files: never commit it.
 {DERIVED_DIR}/
+# Obsidian's per-person settings and trash, when the repository is opened as a vault.
+.obsidian/
+.trash/
 """
 
 

@@ -103,7 +103,9 @@ class Transaction:
     # -- writing ------------------------------------------------------------------------------
     def write(self, record: Record, path: str | None = None, touch: bool = True) -> str:
         """Stage a record; returns its path. Unchanged content stages nothing (empty diff)."""
-        if path is None and record.path and self._id_at(record.path) in (None, record.id):
+        # The file it was read from (a hand-written note without an id holds no id line: still its own file).
+        own = (None, record.id, "") if record.id_assigned else (None, record.id)
+        if path is None and record.path and self._id_at(record.path) in own:
             path = record.path
         if path is None:
             path = record_path(record)
@@ -126,6 +128,10 @@ class Transaction:
         record._path = path
         record._blob = str(pygit2.hash(data))
         self.records[path] = record
+        if record.id_assigned:  # a hand-written note without an id: the commit says it now has one
+            note = f"{path}: written by hand without an id; it now has the id {record.id}."
+            self.body = f"{self.body}\n\n{note}".strip("\n") if note not in self.body else self.body
+            record._id_assigned = False
         return path
 
     def write_bytes(self, path: str, data: bytes) -> None:

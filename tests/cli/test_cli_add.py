@@ -129,7 +129,7 @@ def test_relationship_is_written_on_both_ends_in_one_commit(lfs, repo_dir):
     texts = {path: (repo_dir / path).read_text() for path in changed}
     alice = next(t for t in texts.values() if "name: Alice" in t)
     acme = next(t for t in texts.values() if "name: Acme Corp" in t)  # created because it was missing
-    assert "- works_at [[Acme Corp]]: data team <!-- id=r-" in alice
+    assert "- works_at [[acme-corp|Acme Corp]]: data team <!-- id=r-" in alice  # opens acme-corp.md in Obsidian
     assert "- employs [[Alice]]: data team <!-- id=r-" in acme
     custom = lfs("add", "relationship", "--entity", "Alice", "--relation", "mentors", "--target", "Bob",
                  "--inverse", "mentored_by")

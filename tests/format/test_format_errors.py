@@ -18,7 +18,6 @@ BROKEN = {
     "missing kind": ("---\nid: lrn-1\ntitle: x\n---\n", 1, "no 'kind'"),
     "no frontmatter": ("# Just a note\n\nSome text.\n", 1, "no 'kind'"),
     "unknown kind": ("---\nid: lrn-1\ntitle: x\nkind: recipe\n---\n", 4, "unknown kind 'recipe'"),
-    "missing id": ("---\nkind: learning\ntitle: x\n---\n", 1, "no 'id'"),
     "not a mapping": ("---\n- a\n- b\n---\n", 2, "mapping"),
     "status of the wrong value": ("---\nid: lrn-1\nkind: learning\ntags:\n- a\n- b\nstatus: bogus\n---\n", 7, "status"),
     "number that is not one": ("---\nid: dec-1\nkind: decision\nsource:\n  user: a\nconfidence: high\n---\n", 6,
@@ -40,6 +39,13 @@ def test_broken_file_names_file_and_line(text: str, line: int, message: str) -> 
     assert error.line == line
     assert message in error.message
     assert str(error).startswith(f"{PATH}:{line}: ")
+
+
+def test_a_missing_id_is_not_fatal_and_is_derived_from_the_path() -> None:
+    """A hand-written note without an id reads (tests/vault/test_hand_notes.py: validate says how to fix it)."""
+    record = parse_record("---\nkind: learning\ntitle: x\n---\n", PATH)
+
+    assert record.id_assigned and record.id.startswith("lrn-") and record.title == "x"
 
 
 def test_half_quoted_item_metadata_is_read_not_fatal() -> None:

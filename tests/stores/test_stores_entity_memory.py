@@ -29,7 +29,7 @@ def test_relationships_are_stored_on_both_ends_in_one_commit(repo: MemoryRepo) -
     alice, acme = _entity(repo, "Alice Smith"), _entity(repo, "Acme Corp")
     assert [(r.relation, r.target, r.text) for r in alice.relationships] == [("works_at", "Acme Corp", "since 2021")]
     assert [(r.relation, r.target) for r in acme.relationships] == [("employs", "Alice Smith")]
-    assert "- works_at [[Acme Corp]]" in (repo.root / alice.path).read_text()
+    assert "- works_at [[acme-corp|Acme Corp]]" in (repo.root / alice.path).read_text()
 
 
 def test_facts_events_and_search(repo: MemoryRepo) -> None:
