@@ -28,6 +28,7 @@ AGENT_KINDS: tuple[str, ...] = ("instructions", "feedback")
 """Kinds about the agent itself: its standing instructions and the feedback on its runs."""
 ALL_KINDS: tuple[str, ...] = KINDS + AGENT_KINDS
 USER_NAMESPACE = "user"
+SOURCE_PREFIX = "source_"  # provenance keys in the frontmatter: source_user, source_store, …
 GLOBAL_NAMESPACE = "global"
 
 
@@ -139,7 +140,12 @@ class Record(BaseModel):
             data[key] = values.get(key)
         for key in self.COMMON_TAIL:
             data[key] = values.get(key)
-        data["source"] = {k: v for k, v in self.source.model_dump().items() if v is not None} or None
+        # Provenance as flat, typed keys (source_user: alice) where it was a nested mapping: Obsidian's
+        # Properties panel shows and edits flat keys only. A nested ``source:`` is still read.
+        data.pop("source", None)
+        for key, value in self.source.model_dump().items():
+            if value is not None:
+                data[f"source_{key}"] = value
         for key, value in self.extra.items():
             if key not in data:
                 data[key] = value
@@ -171,9 +177,13 @@ class Record(BaseModel):
 
         ``source`` (the whole file) lets an error name the line of the offending key.
         """
-        known = {"kind", *cls.FRONT_FIELDS, *cls.COMMON_HEAD, *cls.COMMON_TAIL}
-        fields: dict[str, Any] = {k: v for k, v in data.items() if k in known and k != "kind"}
+        flat_source = [k for k in data if k.startswith(SOURCE_PREFIX) and len(k) > len(SOURCE_PREFIX)]
+        known = {"kind", *cls.FRONT_FIELDS, *cls.COMMON_HEAD, *cls.COMMON_TAIL, *flat_source}
+        fields: dict[str, Any] = {k: v for k, v in data.items() if k in known and k != "kind" and k not in flat_source}
         fields["extra"] = {k: v for k, v in data.items() if k not in known}
+        if flat_source and isinstance(fields.get("source", {}), dict):  # source_user: … (and the older source: {…})
+            fields["source"] = {**fields.get("source", {}),
+                                **{k.removeprefix(SOURCE_PREFIX): data[k] for k in flat_source}}
         body = parse_body(body_text, body_line)
         if cls.PREAMBLE_FIELD:
             fields[cls.PREAMBLE_FIELD] = body.preamble

@@ -3,7 +3,7 @@
 An :class:`Origin` names the writer (``store``, ``mode``), the conversation (``user``,
 ``session``, ``agent``), optionally when (``at``, for imports and examples) and the evidence
 for the change (``quote``: what the user said; ``reasoning``: why it is worth keeping). It is
-written twice on purpose: into the record (``source:`` in the frontmatter, so the file explains
+written twice on purpose: into the record (``source_*`` keys in the frontmatter, so the file explains
 itself) and into the commit (trailers and body, so ``git log`` says who wrote what and why). A
 person reviewing a proposal or a paused HITL tool call reads the same object.
 
@@ -79,7 +79,7 @@ class Origin:
         return format_timestamp(self.at) if self.at is not None else now()
 
     def provenance(self) -> Provenance:
-        """The ``source:`` block stored in the record."""
+        """The provenance stored in the record (its ``source_*`` frontmatter keys)."""
         return Provenance(user=self.user, session=self.session, agent=self.agent, mode=self.mode or None,
                           store=self.store or None)
 
