@@ -1,8 +1,9 @@
-"""Strip the notebooks' outputs before they are committed (what nbstripout does), or check that they are.
+"""Strip a notebook's outputs (what nbstripout does), or check that they are stripped.
 
-Notebooks are committed without outputs: diffs stay readable, no picture of someone's private
-memory repository lands in git, and GitHub renders the code and the prose. Run it after working
-in a notebook (or as a pre-commit step); ``--check`` is what the test suite asserts.
+The notebooks here are committed with outputs rendered from the example (``render.py``, which
+also uses :func:`strip` to start clean). A notebook run on *your* memory repository shows your
+memory: strip it before committing it anywhere, so no picture of a private repository lands in
+git.
 
     python notebooks/strip.py              # strip every notebook in notebooks/, in place
     python notebooks/strip.py --check      # exit 1 naming the notebooks that still have outputs
