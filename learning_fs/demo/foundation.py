@@ -6,6 +6,7 @@ from learning_fs import ops
 from learning_fs.demo.runner import DemoContext
 from learning_fs.format import Item, ProfileRecord, SessionRecord
 from learning_fs.format.ids import new_id
+from learning_fs.format.items import link_text
 
 ORDER = 10
 
@@ -66,7 +67,7 @@ def run(ctx: DemoContext) -> None:
     ctx.notes["acme_path"] = acme.path
     ctx.show_file(acme.path or "", "note 'employs [[Alice]]': the other end of Alice's 'works_at'")
     ctx.say(f"\n{alice.path} holds the other end: "
-            + "; ".join(f"{i.relation} [[{i.target}]]: {i.text}" for i in alice.relationships))
+            + "; ".join(f"{i.relation} {link_text(i)}: {i.text}" for i in alice.relationships))
 
     ctx.chapter("5. Learnings and a decision", "Lessons the agent can reuse with anyone (namespace 'global' "
                 "or a team's namespace), and a decision with its reasoning and the alternatives it weighed.")
