@@ -19,9 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from learning_fs.errors import LearningFSError
+
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection as ChromaCollection
+
+    from learning_fs.repo.config import ChromaServer
 
 #: Above this share of a partition's vectors, a kind filter over-fetches and filters afterwards;
 #: below it, Chroma's ``where`` filter is cheaper than fetching that many neighbours.
@@ -46,6 +50,26 @@ def persistent_client(path: Path) -> ClientAPI:
         # chroma.sqlite3) would be handed out again, so forget it and let the caller heal the folder.
         SharedSystemClient._identifier_to_system.pop(str(path), None)
         raise
+
+
+def http_client(server: ChromaServer) -> ClientAPI:
+    """A client of the Chroma server in ``index.chroma`` (telemetry off), checked with a heartbeat.
+
+    The heartbeat makes an unreachable or misconfigured server an error when the index is
+    opened, naming the address, instead of on the first write deep inside a commit listener.
+    """
+    import chromadb
+    from chromadb.config import Settings
+
+    address = f"{'https' if server.ssl else 'http'}://{server.host}:{server.port}"
+    try:
+        client = chromadb.HttpClient(host=server.host, port=server.port, ssl=server.ssl, tenant=server.tenant,
+                                     database=server.database, settings=Settings(anonymized_telemetry=False))
+        client.heartbeat()
+    except Exception as exc:  # chromadb raises ValueError / httpx errors / its own, depending on the cause
+        raise LearningFSError(f"learning_fs.yaml: index.chroma: the Chroma server at {address} (tenant "
+                              f"{server.tenant!r}, database {server.database!r}) does not answer: {exc}") from exc
+    return client
 
 
 def chunk_id(entry_id: str, chunk: int) -> str:

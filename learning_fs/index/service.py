@@ -28,6 +28,7 @@ from filelock import FileLock, Timeout
 
 from learning_fs.errors import LearningFSError, RecordParseError, SymlinkError, UnsafePathError
 from learning_fs.format.records import now
+from learning_fs.index.dense import http_client
 from learning_fs.index.documents import documents_for
 from learning_fs.index.search_index import SearchIndex
 from learning_fs.index.sync import REINDEXING, IndexSync, Progress, SyncReport, clean_path
@@ -145,8 +146,9 @@ class RepoIndex:
         Args:
             directory: The index folder (default: ``index.directory`` of the repository's config).
             embedder: Default: the offline MiniLM, shared by every index in the process.
-            client: A Chroma client for the vectors (e.g. ``chromadb.HttpClient``); default: an
-                embedded ``PersistentClient`` in the index folder.
+            client: A Chroma client for the vectors (e.g. ``chromadb.HttpClient``); default: the
+                server in ``index.chroma`` of ``learning_fs.yaml`` when set, else an embedded
+                ``PersistentClient`` in the index folder.
             catch_up: Index what changed since the last sync before returning (a deleted index
                 is rebuilt here; ``progress(done, total)`` is called as files are indexed).
             write_through: ``"async"`` (default): a library commit is indexed by a worker thread
@@ -158,6 +160,8 @@ class RepoIndex:
         mode: WriteThrough = "async" if write_through is True else "off" if write_through is False else write_through
         if mode not in ("async", "sync", "off"):
             raise ValueError(f"write_through must be 'async', 'sync' or 'off', not {write_through!r}")
+        if client is None and repo.config.index.chroma is not None:
+            client = _server_client(repo, path)
         core = _acquire(repo, path, embedder, client)
         handle = cls(repo, core)
         try:
@@ -319,6 +323,21 @@ class RepoIndex:
 
 
 # -- sharing one index per folder in a process --------------------------------------------------------
+def _server_client(repo: MemoryRepo, path: Path) -> ClientAPI | None:
+    """The ``index.chroma`` server's client, made once per index folder in this process.
+
+    A folder already open in this process keeps the client it was opened with (handles share
+    one core), so no second client is made, and no heartbeat paid, for each handle.
+    """
+    with _cores_lock:
+        core = _cores.get(path)
+        if core is not None and not core.closed:
+            return None
+    server = repo.config.index.chroma
+    assert server is not None
+    return http_client(server)
+
+
 def _acquire(repo: MemoryRepo, path: Path, embedder: Embedder | None, client: ClientAPI | None) -> _Core:
     with _cores_lock:
         core = _cores.get(path)

@@ -57,10 +57,35 @@ class Author(BaseModel):
         return value
 
 
+class ChromaServer(BaseModel):
+    """``index.chroma``: keep the index's vectors on a Chroma server (``chroma run``), not in the folder.
+
+    Several processes and machines then share one vector store; the catalog (paths, FTS, what
+    was indexed at which commit) stays in each clone's index folder (docs/teams.md says why).
+    Unknown keys are refused: a misspelt ``prot:`` would otherwise fall back to a default port.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str
+    port: int = Field(default=8000, ge=1, le=65535)
+    ssl: bool = False
+    tenant: str = "default_tenant"
+    database: str = "default_database"
+
+    @field_validator("host", "tenant", "database")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip() or any(c.isspace() for c in value):
+            raise ValueError("must be a non-empty name without spaces")
+        return value
+
+
 class IndexSettings(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     directory: str = f"{DERIVED_DIR}/index"
+    chroma: ChromaServer | None = None  # None: an embedded Chroma inside ``directory``
 
     @field_validator("directory")
     @classmethod
