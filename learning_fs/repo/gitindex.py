@@ -34,11 +34,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pygit2
-from filelock import FileLock, Timeout
+from filelock import BaseFileLock, FileLock, Timeout
 
 OPERATIONS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG",
               "sequencer")  # the same list as worktree.OPERATIONS (gitindex also runs as a bare script)
@@ -66,7 +66,7 @@ def journal_path(git_dir: Path) -> Path:
     return git_dir / JOURNAL
 
 
-def record_pending(git_dir: Path, changes: dict[str, str | None]) -> None:
+def record_pending(git_dir: Path, changes: Mapping[str, str | None]) -> None:
     """Append committed paths, with the blob each replaced (None: new file), to the journal.
 
     The caller holds the write lock.
@@ -183,7 +183,8 @@ def sync_index(root: Path, git_dir: Path,
     the journals, so it never needs the write lock and never waits for the library's writers.
     Raises :class:`IndexBusy` (journal kept for a retry) when git's ``index.lock`` is held.
     """
-    lock = FileLock(str(git_dir / INDEX_LOCK), timeout=lock_timeout)
+    lock: BaseFileLock | None = FileLock(str(git_dir / INDEX_LOCK), timeout=lock_timeout)
+    assert lock is not None
     try:
         lock.acquire()
     except Timeout:
