@@ -119,6 +119,10 @@ class MemoryRepo:
                 if tx.read_bytes(name) is None:
                     tx.write_bytes(name, data)
         repo.config = RepoConfig.load(repo.root)
+        # A person's first `git add` + `git commit` may come at once; with .git/index still empty
+        # it would commit the deletion of the settings (the hook can miss a sync mid-way). Init
+        # is once per repository, so its index is brought in step before returning.
+        repo.flush(timeout=10.0)
         return repo
 
     @classmethod
