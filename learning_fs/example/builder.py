@@ -126,15 +126,20 @@ class _Run:
         quiet = {"track_recalls": False} if "track_recalls" in inspect.signature(LearningMachine).parameters else {}
         common: dict[str, Any] = {"model": None, "agent_id": AGENT, "searcher": "lexical", "background": False,
                                   **quiet}
+        # The story's tool calls are the script of an agent that knows its domain ("B2B", "DAG"),
+        # not a model's guesses from one message: grounding (stores/grounding.py) guards model
+        # output and is off here, so the example shows what the stores keep, deterministically.
+        scripted: dict[str, Any] = {"mode": LearningMode.AGENTIC, "grounding": None}
         self.machine = LearningMachine(
-            repo, user_profile=UserProfileConfig(mode=LearningMode.AGENTIC, schema=ExampleProfile),
-            user_memory=UserMemoryConfig(mode=LearningMode.AGENTIC),
-            session_context=SessionContextConfig(mode=LearningMode.AGENTIC, enable_planning=True),
-            entity_memory=EntityMemoryConfig(mode=LearningMode.AGENTIC),
-            learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode.PROPOSE, enable_agent_tools=True),
-            decision_log=DecisionLogConfig(mode=LearningMode.AGENTIC), **common)
+            repo, user_profile=UserProfileConfig(schema=ExampleProfile, **scripted),
+            user_memory=UserMemoryConfig(**scripted),
+            session_context=SessionContextConfig(enable_planning=True, **scripted),
+            entity_memory=EntityMemoryConfig(**scripted),
+            learned_knowledge=LearnedKnowledgeConfig(mode=LearningMode.PROPOSE, enable_agent_tools=True,
+                                                     grounding=None),
+            decision_log=DecisionLogConfig(**scripted), **common)
         self.team = LearningMachine(repo, learned_knowledge=LearnedKnowledgeConfig(
-            mode=LearningMode.AGENTIC, namespace=TEAM_NAMESPACE), **common)
+            mode=LearningMode.AGENTIC, namespace=TEAM_NAMESPACE, grounding=None), **common)
         self.recall_log = _recall_log(repo)
 
     def play(self, scene: Scene) -> None:

@@ -170,7 +170,7 @@ class RepoConfig(BaseModel):
 
     def to_yaml(self) -> str:
         header = "# learning_fs settings for this memory repository (see docs/format.md).\n"
-        return header + str(yaml.safe_dump(self.model_dump(), sort_keys=False, allow_unicode=True))
+        return header + str(yaml.safe_dump(self.model_dump(exclude_none=True), sort_keys=False, allow_unicode=True))
 
 
 def _first_problem(exc: ValidationError) -> str:
