@@ -94,7 +94,7 @@ class Grounder:
         self.support = support or ""
         self.threshold = threshold
         # Only the user's message is known (an agent's tool call mid-turn: its own reasoning and tool
-        # results are not): names, numbers and URLs must occur in it, the share of words need not.
+        # results are not): the shape checks apply, the support check needs the whole turn.
         self.whole_turn = whole_turn
         self._words = {_fold(w) for w in _WORD.findall(self.support)}
         self._stems = {_stem(w) for w in self._words}
@@ -154,7 +154,7 @@ class Grounder:
 
     def _unsupported(self, value: str, *, words: bool = True) -> str | None:
         """Why the turn does not support ``value`` (``None``: it does, or there is no turn to ask)."""
-        if not self.support.strip() or self.threshold <= 0:
+        if not self.support.strip() or self.threshold <= 0 or not self.whole_turn:
             return None
         for token in self._specific(value):
             if not self._mentions(token):

@@ -235,7 +235,8 @@ def test_max_updates_per_run_keeps_the_first_writes_and_logs_the_rest(
                               user_memory=UserMemoryConfig(max_updates_per_run=3), background=False)
     assert machine.stores["user_memory"].config.max_updates_per_run == 3
     with caplog.at_level(logging.INFO, logger="learning_fs"):
-        machine.process([{"role": "user", "content": "Five facts about me"}], "dense", "s1")
+        machine.process([{"role": "user", "content": "Five facts about me: Fact 0, Fact 1, Fact 2, Fact 3, Fact 4"}],
+                        "dense", "s1")
     memories = machine.user_memory_store.get(user_id="dense")
     assert [m.text for m in memories.memories] == ["Fact 0", "Fact 1", "Fact 2"]
     assert "tool call limit reached: kept 3 of 5" in caplog.text
