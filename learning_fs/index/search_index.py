@@ -73,6 +73,7 @@ class SearchIndex:
         self.embedder = embedder
         self._buckets = buckets
         self._lexical_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lfs-lexical")
+        self.healed = False  # set by the service when this replaced an unreadable index folder
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._query_lock = threading.Lock()
 

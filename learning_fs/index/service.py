@@ -200,6 +200,11 @@ class RepoIndex:
         return self._core.sync is None
 
     @property
+    def healed(self) -> bool:
+        """Whether opening found the index unreadable and started a fresh one (still to be filled)."""
+        return self._core.index.healed and self._core.index.count() == 0
+
+    @property
     def watcher(self) -> IndexWatcher | None:
         return self._core.watcher
 
@@ -388,7 +393,9 @@ def _open_or_heal(path: Path, embedder: Embedder, client: ClientAPI | None, *, c
         log.warning("the search index in %s was unreadable (%s: %s); moved it to %s and rebuilding it from the "
                     "files (search falls back to words until it is back)", path, type(exc).__name__,
                     str(exc)[:200], aside.name)
-        return SearchIndex.open(path, embedder=embedder, client=client)
+        index = SearchIndex.open(path, embedder=embedder, client=client)
+        index.healed = True
+        return index
 
 
 def _heal_if_lost(core: _Core, *, deep: bool = False) -> bool:

@@ -101,18 +101,25 @@ def semantic_enabled(repo: MemoryRepo) -> bool:
 
 
 class LazyIndexSearcher:
-    """The semantic index of a repository that has none yet, built at the first search.
+    """The semantic index of a repository that has none yet (or lost it), built at the first search.
 
     A fresh repository then searches by meaning from its first save, with nothing to build by
-    hand; opening costs nothing until a store searches (the model and Chroma load then, ~1 s,
-    and a big repository is embedded once, its progress logged). If the index cannot be built
+    hand; opening costs nothing until a store searches (the model and Chroma load then, ~1 s).
+    The build runs on a background thread: a search waits for it up to ``wait`` seconds (a small
+    repository is built by then, so its first search is semantic), and past that searches by
+    words until the index is ready (a big repository, or one whose corrupt index is being rebuilt,
+    never blocks a turn for minutes); the build logs its progress. If the index cannot be built
     (no disk space, a broken install), it says so once and searches by words instead.
     """
 
-    def __init__(self, repo: MemoryRepo) -> None:
+    def __init__(self, repo: MemoryRepo, *, wait: float = 10.0) -> None:
         self.repo = repo
+        self.wait = wait
         self._inner: Searcher | None = None
+        self._fallback: Searcher | None = None
         self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._builder: threading.Thread | None = None
 
     def search(self, query: str, *, kind: str | None = None, namespace: str | None = None,
                user: str | None = None, limit: int = 5, include_inactive: bool = False) -> list[SearchHit]:
@@ -121,7 +128,7 @@ class LazyIndexSearcher:
 
     @property
     def opened(self) -> bool:
-        """Whether the index was opened (a search happened)."""
+        """Whether the index was opened (a search happened and the build finished)."""
         return self._inner is not None
 
     def _open(self) -> Searcher:
@@ -129,21 +136,36 @@ class LazyIndexSearcher:
         if inner is not None:
             return inner
         with self._lock:
-            if self._inner is None:
-                self._inner = self._build()
+            if self._builder is None:
+                self._builder = threading.Thread(target=self._build, name="lfs-index-build", daemon=True)
+                self._builder.start()
+        if self._ready.wait(self.wait) and self._inner is not None:
             return self._inner
+        with self._lock:
+            if self._fallback is None:
+                from learning_fs.search.lexical import LexicalSearcher
 
-    def _build(self) -> Searcher:
+                log.warning("search index of %s is still being built; searching by words until it is ready",
+                            self.repo.root)
+                self._fallback = LexicalSearcher(self.repo)
+            return self._fallback
+
+    def _build(self) -> None:
         from learning_fs.index.service import RepoIndex
         from learning_fs.search.lexical import LexicalSearcher
 
         try:
-            return IndexSearcher(RepoIndex.open(self.repo, progress=_logged_progress(self.repo)), owns=True)
+            self._inner = IndexSearcher(RepoIndex.open(self.repo, progress=_logged_progress(self.repo)), owns=True)
         except (LearningFSError, OSError, ImportError) as exc:
             log.warning("search index of %s could not be built (%s); using lexical search", self.repo.root, exc)
-            return LexicalSearcher(self.repo)
+            self._inner = LexicalSearcher(self.repo)
+        finally:
+            self._ready.set()
 
     def close(self) -> None:
+        builder = self._builder
+        if builder is not None:  # a build in flight finishes first (it holds the index's writer lock)
+            builder.join()
         with self._lock:
             inner, self._inner = self._inner, None
         close = getattr(inner, "close", None)
@@ -193,7 +215,14 @@ def open_searcher(repo: MemoryRepo, choice: SearcherChoice = "auto") -> Searcher
     if choice == "auto" and not (index_directory(repo) / CATALOG_FILE).exists():
         return LazyIndexSearcher(repo) if semantic_enabled(repo) else LexicalSearcher(repo)
     try:
-        return IndexSearcher(RepoIndex.open(repo), owns=True)
+        handle = RepoIndex.open(repo, catch_up=choice == "index")
+        if choice == "auto":
+            if handle.healed:  # it was corrupt and starts empty: rebuild off the turn, words meanwhile
+                handle.close()
+                return LazyIndexSearcher(repo)
+            if not handle.read_only:
+                handle.catch_up()
+        return IndexSearcher(handle, owns=True)
     except (LearningFSError, OSError, ImportError) as exc:
         if choice == "index":
             raise

@@ -92,3 +92,19 @@ def test_the_watcher_rebuilds_after_its_index_folder_is_deleted(repo: MemoryRepo
     assert first in paths_found(index, "herons", mode="lexical")  # rebuilt from the files, not only the new one
     assert (index.directory / "catalog.sqlite3").is_file()
     watcher.stop()
+
+
+def test_while_a_rebuild_runs_search_answers_by_words(indexed: MemoryRepo) -> None:
+    """A big repository's rebuild must not block a turn: past the wait, lexical results come back."""
+    from learning_fs.search.lexical import LexicalSearcher
+    from learning_fs.search.semantic import LazyIndexSearcher, open_searcher
+
+    _garbage([index_directory(indexed) / "catalog.sqlite3"])
+    searcher = open_searcher(indexed, "auto")
+    assert isinstance(searcher, LazyIndexSearcher)  # healed: rebuilt off the turn
+    searcher.wait = 0.0
+    hits = searcher.search("green tea", user="alice")
+    assert [hit.path for hit in hits] and isinstance(searcher._fallback, LexicalSearcher)
+    searcher._ready.wait(60)
+    assert searcher.opened and searcher.search("a hot drink before noon", user="alice")
+    searcher.close()
