@@ -52,6 +52,7 @@ from learning_fs.format.records import LearningRecord, MemoriesRecord
 from learning_fs.index import MiniLMEmbedder
 from learning_fs.index.service import RepoIndex
 from learning_fs.machine import LearningMachine
+from learning_fs.repo.config import CONFIG_FILE
 from learning_fs.search import LexicalSearcher
 from learning_fs.search.semantic import IndexSearcher
 from learning_fs.stores import LearnedKnowledgeConfig, UserMemoryConfig
@@ -99,9 +100,16 @@ def load_tasks(path: Path) -> list[Task]:
     return tasks
 
 
+BIG_ITEMS = "limits:\n  max_item_chars: 200000\n  max_record_bytes: 20000000\n"
+
+
 def write_repo(root: Path, task: Task, store: str) -> tuple[MemoryRepo, dict[str, str]]:
     """A repository holding the task's sessions as memories or learnings; entry id -> session id."""
-    repo = MemoryRepo.init(root)
+    # A few LongMemEval sessions are longer (up to ~76k characters) than the default item limit
+    # (20,000 characters): this repository admits them, so every question is measured.
+    MemoryRepo.init(root)
+    (root / CONFIG_FILE).write_text(BIG_ITEMS, encoding="utf-8")  # an uncommitted setting is enough
+    repo = MemoryRepo(root)
     ids: dict[str, str] = {}
     if store == "memories":
         items = []
