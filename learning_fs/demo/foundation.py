@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from learning_fs import ops
 from learning_fs.demo.runner import DemoContext
-from learning_fs.format import Item, ProfileRecord, SessionRecord
-from learning_fs.format.ids import new_id
 from learning_fs.format.items import link_text
 
 ORDER = 10
@@ -17,12 +15,11 @@ def run(ctx: DemoContext) -> None:
     ctx.chapter("1. A user profile", "Structured fields about Alice, one file per user, private to her "
                 "(namespace 'user', under users/).")
     origin = ctx.origin("user_profile", day=0)
-    profile = ProfileRecord(user="alice", created=origin.timestamp(), source=origin.provenance(), fields={
-        "name": "Alice Martin", "preferred_name": "Alice", "role": "data engineer",
-        "timezone": "Europe/Berlin", "languages": ["en", "de"],
-    })
     with ops.write_transaction(repo, "Add profile: Alice Martin", origin) as tx:
-        ops.save(tx, profile, origin)
+        profile, _ = ops.set_profile(tx, "alice", {
+            "name": "Alice Martin", "preferred_name": "Alice", "role": "data engineer",
+            "timezone": "Europe/Berlin", "languages": ["en", "de"],
+        }, origin)
     ctx.show_file(profile.path or "")
 
     ctx.chapter("2. Memories about Alice", "Unstructured observations, one per line, each with a stable id "
@@ -38,18 +35,13 @@ def run(ctx: DemoContext) -> None:
     ctx.chapter("3. A session context", "What session s-001 is about and where it stands, so the agent can "
                 "pick up after the chat history is truncated. Plan steps are Markdown checkboxes.")
     origin = ctx.origin("session_context", day=1)
-    stamp = origin.timestamp()
-    session = SessionRecord(
-        user="alice", session_id="s-001", created=stamp, source=origin.provenance(),
-        summary="Alice is moving the nightly billing export from cron to Airflow.",
-        goal="A daily Airflow DAG that exports invoices to the warehouse.",
-        plan=[Item(id=new_id("step"), text="Write the DAG skeleton", done=True, created=stamp),
-              Item(id=new_id("step"), text="Port the export query", done=False, created=stamp),
-              Item(id=new_id("step"), text="Add retries and alerting", done=False, created=stamp)],
-        progress=[Item(id=new_id("progress"), text="DAG skeleton reviewed and merged", created=stamp)],
-    )
     with ops.write_transaction(repo, "Update session s-001", origin) as tx:
-        ops.save(tx, session, origin)
+        session, _ = ops.put_session(
+            tx, "alice", "s-001", origin,
+            summary="Alice is moving the nightly billing export from cron to Airflow.",
+            goal="A daily Airflow DAG that exports invoices to the warehouse.",
+            plan=["Write the DAG skeleton", "Port the export query", "Add retries and alerting"], completed_steps=[1],
+            progress=["DAG skeleton reviewed and merged"])
     ctx.show_file(session.path or "")
 
     ctx.chapter("4. An entity with facts, events and relationships",

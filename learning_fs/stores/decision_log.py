@@ -19,6 +19,7 @@ from learning_fs.errors import LearningFSError, RecordParseError
 from learning_fs.format.layout import FOLDERS, namespace_segment
 from learning_fs.format.records import DecisionRecord
 from learning_fs.format.slugs import slugify
+from learning_fs.ops.edits import put_outcome
 from learning_fs.ops.records import add_decision
 from learning_fs.search import Searcher, visible_to
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
@@ -191,8 +192,12 @@ class DecisionLogStore(BaseStore):
             record = active.read(path) if path else None
             if not isinstance(record, DecisionRecord):
                 return f"Error: no decision with id {decision_id!r}."
-            record.outcome, record.outcome_quality = outcome.strip(), quality
-            result = active.save([record], summary=one_line(f"Outcome ({quality}) of: {record.title_text()}"))
+            try:
+                changed = put_outcome(record, outcome, quality)
+            except LearningFSError as exc:
+                return f"Error: {exc}."
+            result = (active.save([record], summary=one_line(f"Outcome ({quality}) of: {record.title_text()}"))
+                      if changed else None)
             return tool_reply(active, result, f"Recorded the outcome of {record.id} ({quality}).",
                               f"the outcome of {record.id} ({quality})")
 

@@ -10,16 +10,16 @@ two ways: the model names the old fact (``add_fact(..., supersedes="f-…")``), 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from learning_fs.context import estimate_tokens
-from learning_fs.errors import LearningFSError
+from learning_fs.errors import LearningFSError, RecordNotFoundError
 from learning_fs.format.items import Item
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import EntityRecord, now
+from learning_fs.ops.edits import ARCHIVED, archive_entity, describe_entity, put_about, retire_fact
 from learning_fs.ops.entities import check_target, put_event, put_fact, put_link, relation_label
 from learning_fs.search import Searcher, tokenize, visible_to
 from learning_fs.stores.base import BaseStore, ToolError, one_line, store_tool, tool_reply, transcript
@@ -29,8 +29,6 @@ from learning_fs.stores.selection import Candidate, Excerpt, query_weights, sele
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
 
-ARCHIVED = "archived"  # the tag forget() puts on an entity: out of the context, still searchable
-_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\b[\s:,-]*(.*)$")
 
 
 @dataclass(kw_only=True)
@@ -169,10 +167,7 @@ class EntityMemoryStore(BaseStore):
                 aliases: Other names it goes by.
             """
             active, record = load(name, create=True, entity_type=entity_type)
-            record.entity_type = entity_type or record.entity_type
-            if description:
-                record.description = " ".join(description.split())
-            record.aliases = sorted({*record.aliases, *(a.strip() for a in aliases or [] if a.strip())})
+            describe_entity(record, entity_type=entity_type, description=description, aliases=aliases or [])
             result = active.save([record], summary=one_line(f"Record entity {record.name}"))
             return tool_reply(active, result, f"Saved entity {record.name} ({record.id}).",
                               f"the entity {record.name} ({record.id})")
@@ -266,28 +261,10 @@ class EntityMemoryStore(BaseStore):
                 note: Where more detail lives (a document, a channel).
             """
             active, record = load(entity, create=True, entity_type=entity_type)
-            if entity_type and (record.entity_type in ("thing", "unknown") or not record.facts):
-                record.entity_type = entity_type
-            if description and description.strip():
-                record.description = " ".join(description.split())
-            texts = [*(facts or []), *([f"note: {note}"] if note and note.strip() else [])]
-            origin = active.evidence()
-            added: list[str] = []
-            retired: list[str] = []
-            for raw in texts:  # the rules of add_fact: no repeats, "attribute: value" supersedes
-                if " ".join(str(raw).split()):
-                    change = put_fact(record, str(raw), origin)
-                    if change.changed:
-                        added.append(change.item.id)
-                        retired += [f.id for f in change.superseded]
-            for event in events or []:  # the rules of add_event: no repeats, date order
-                dated = _DATED.match(" ".join(event.split()))
-                when, text = (dated.group(1), dated.group(2)) if dated else (now()[:10], " ".join(event.split()))
-                if text:
-                    put_event(record, when, text, origin)
-            record.events.sort(key=lambda e: e.date or "")
-            if ARCHIVED in record.tags and (added or events):
-                record.tags = [t for t in record.tags if t != ARCHIVED]  # news about it: back in the directory
+            changes = put_about(record, active.evidence(), entity_type=entity_type, description=description,
+                                facts=facts or [], events=events or [], note=note)
+            added = [c.item.id for c in changes if c.changed and c.item.date is None]
+            retired = [f.id for c in changes for f in c.superseded]
             result = active.save([record], summary=one_line(f"Remember {record.name}"))
             replaced = f"; retired {', '.join(retired)}" if retired else ""
             saved = (f"Remembered {record.name} ({record.entity_type}, {record.id}): {len(added)} fact(s), "
@@ -317,18 +294,15 @@ class EntityMemoryStore(BaseStore):
             """
             active, record = load(entity)
             if fact is None or not fact.strip():
-                if ARCHIVED in record.tags:
+                if not archive_entity(record):
                     return f"{record.name} is already archived."
-                record.tags = sorted({*record.tags, ARCHIVED})
                 result = active.save([record], summary=one_line(f"Archive {record.name}"))
                 return tool_reply(active, result, f"Archived {record.name}: out of the context, still searchable.",
                                   f"archiving {record.name}")
-            wanted = " ".join(fact.split()).casefold()
-            matches = [f for f in record.facts if f.active and (f.id == fact.strip() or wanted in f.text.casefold())]
-            if not matches:
-                return f"Error: {record.name} has no active fact matching {fact!r}."
-            for old in matches:
-                old.status, old.updated = "expired", now()
+            try:
+                matches = retire_fact(record, fact, active.evidence())
+            except RecordNotFoundError as exc:
+                return f"Error: {exc}."
             result = active.save([record], summary=one_line(f"{record.name}: retire {matches[0].text}"))
             return tool_reply(active, result, f"Retired {len(matches)} fact(s) of {record.name}.",
                               f"retiring {len(matches)} fact(s) of {record.name}")

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from learning_fs.errors import RecordParseError
-from learning_fs.format.ids import new_id
-from learning_fs.format.items import Item
 from learning_fs.format.layout import SESSIONS_FOLDER
-from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE, SessionRecord, now
+from learning_fs.format.records import SessionRecord
 from learning_fs.format.slugs import safe_segment, shard_of
+from learning_fs.ops.edits import put_session
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool
 from learning_fs.stores.protocol import LearningMode, StoreConfig
 
@@ -94,15 +93,12 @@ class SessionContextStore(BaseStore):
             if not session_id:
                 return "Error: no session to update (no session_id)."
             active = store.require_writer(writer)
-            path = store.path(session_id, user_id)
-            record = active.read(path)
-            if not isinstance(record, SessionRecord):
-                record = SessionRecord(session_id=session_id, user=user_id or None,
-                                       namespace=USER_NAMESPACE if user_id else GLOBAL_NAMESPACE)
-            changed = _apply(record, summary, goal, plan, completed_steps, progress)
+            with active.transaction(f"Update session {session_id}") as tx:
+                _, changed = put_session(tx, user_id, session_id, active.evidence(), summary=summary, goal=goal,
+                                         plan=plan, completed_steps=completed_steps or [], progress=progress or [])
+                tx.summary = one_line(f"Update session {session_id}: " + ", ".join(changed))
             if not changed:
                 return "Session context unchanged."
-            active.save([record], summary=one_line(f"Update session {session_id}: " + ", ".join(changed)))
             return "Updated session context: " + ", ".join(changed) + "."
 
         @store_tool
@@ -142,35 +138,3 @@ class SessionContextStore(BaseStore):
         previous = self.recall(user_id=user_id, session_id=session_id, repo=repo)
         return {"previous": self.build_context(previous), "planning": self.planning}
 
-
-def _apply(record: SessionRecord, summary: str | None, goal: str | None, plan: list[str] | None,
-           completed_steps: list[int] | None, progress: list[str] | None) -> list[str]:
-    """Apply an update in place; returns the names of the parts that changed."""
-    changed: list[str] = []
-    stamp = now()
-    if summary is not None and summary.strip() and summary.strip() != record.summary:
-        record.summary, changed = summary.strip(), [*changed, "summary"]
-    if goal is not None and goal.strip() and goal.strip() != record.goal:
-        record.goal, changed = goal.strip(), [*changed, "goal"]
-    if plan is not None:
-        old = {step.text.casefold(): step for step in record.plan}
-        steps = [old.get(" ".join(t.split()).casefold()) or Item(id=new_id("step"), text=" ".join(t.split()),
-                                                                 created=stamp, done=False)
-                 for t in plan if t.strip()]
-        if [s.id for s in steps] != [s.id for s in record.plan]:
-            record.plan, changed = steps, [*changed, "plan"]
-    for number in completed_steps or []:
-        if 1 <= number <= len(record.plan) and not record.plan[number - 1].done:
-            record.plan[number - 1].done = True
-            record.plan[number - 1].updated = stamp
-            if "plan" not in changed:
-                changed.append("plan")
-    known = {item.text.casefold() for item in record.progress}
-    for line in progress or []:
-        text = " ".join(line.split())
-        if text and text.casefold() not in known:
-            record.progress.append(Item(id=new_id("progress"), text=text, created=stamp))
-            known.add(text.casefold())
-            if "progress" not in changed:
-                changed.append("progress")
-    return changed

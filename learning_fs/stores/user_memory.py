@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from learning_fs.context import estimate_tokens
-from learning_fs.errors import RecordParseError
+from learning_fs.errors import RecordNotFoundError, RecordParseError
 from learning_fs.format.items import Item
 from learning_fs.format.records import USER_NAMESPACE, MemoriesRecord, now
-from learning_fs.ops.records import put_memory
+from learning_fs.ops.edits import edit_memory, forget_memory
+from learning_fs.ops.records import add_memory as remember
 from learning_fs.search.lexical import LexicalSearcher
 from learning_fs.search.protocol import Searcher
 from learning_fs.search.scoring import bm25_scores, tokenize
@@ -188,15 +189,12 @@ class UserMemoryStore(BaseStore):
                     repo: MemoryRepo | None = None, **_: Any) -> list[Callable[..., str]]:
         store, locked = self, self.serialised(repo)
 
-        def load() -> tuple[Any, MemoriesRecord]:
+        def begin() -> tuple[Any, str]:
+            """The writer and the user whose memories change (the rules are in learning_fs.ops)."""
             active = store.require_writer(writer)
             owner = store.owner("user", user_id)
             assert owner is not None
-            record = active.read(store.path(owner))
-            return active, record if isinstance(record, MemoriesRecord) else MemoriesRecord(user=owner)
-
-        def find(record: MemoriesRecord, memory_id: str) -> Item | None:
-            return next((item for item in record.memories if item.id == memory_id.strip() and item.active), None)
+            return active, owner
 
         @store_tool
         @locked
@@ -209,13 +207,12 @@ class UserMemoryStore(BaseStore):
             text = " ".join(memory.split())
             if not text:
                 return "Error: the memory is empty."
-            active, record = load()
-            change = put_memory(record, text, active.evidence())
-            item = change.item
-            if not change.changed:
+            active, owner = begin()
+            with active.transaction(one_line(f"Remember about {user_id}: {text}")) as tx:
+                _, item = remember(tx, owner, text, active.evidence())
+            if not tx.changes:
                 return f"Already remembered ({item.id})."
-            result = active.save([record], summary=one_line(f"Remember about {user_id}: {text}"))
-            return tool_reply(active, result, f"Remembered ({item.id}).", f"the memory {item.id}")
+            return tool_reply(active, tx.result, f"Remembered ({item.id}).", f"the memory {item.id}")
 
         @store_tool
         @locked
@@ -229,15 +226,16 @@ class UserMemoryStore(BaseStore):
             text = " ".join(memory.split())
             if not text:
                 return "Error: the memory is empty; use delete_memory to remove it."
-            active, record = load()
-            item = find(record, memory_id)
-            if item is None:
-                return f"Error: no memory with id {memory_id!r}."
-            if item.text == text:
+            active, owner = begin()
+            with active.transaction(one_line(f"Update memory about {user_id}: {text}")) as tx:
+                try:
+                    _, change = edit_memory(tx, owner, memory_id, text, active.evidence())
+                except RecordNotFoundError:
+                    return f"Error: no memory with id {memory_id!r}."
+            if not change.changed:
                 return "Unchanged."
-            item.text, item.updated = text, now()
-            result = active.save([record], summary=one_line(f"Update memory about {user_id}: {text}"))
-            return tool_reply(active, result, f"Updated ({item.id}).", f"an update of memory {item.id}")
+            item = change.item
+            return tool_reply(active, tx.result, f"Updated ({item.id}).", f"an update of memory {item.id}")
 
         @store_tool
         @locked
@@ -247,13 +245,14 @@ class UserMemoryStore(BaseStore):
             Args:
                 memory_id: The id of the memory to delete.
             """
-            active, record = load()
-            item = find(record, memory_id)
-            if item is None:
-                return f"Error: no memory with id {memory_id!r}."
-            record.memories.remove(item)
-            result = active.save([record], summary=one_line(f"Forget about {user_id}: {item.text}"))
-            return tool_reply(active, result, f"Deleted ({item.id}).", f"deleting memory {item.id}")
+            active, owner = begin()
+            with active.transaction(f"Forget about {user_id}") as tx:
+                try:
+                    _, item = forget_memory(tx, owner, memory_id, active.evidence())
+                except RecordNotFoundError:
+                    return f"Error: no memory with id {memory_id!r}."
+                tx.summary = one_line(f"Forget about {user_id}: {item.text}")
+            return tool_reply(active, tx.result, f"Deleted ({item.id}).", f"deleting memory {item.id}")
 
         return [add_memory, update_memory, delete_memory]
 

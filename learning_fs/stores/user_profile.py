@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from learning_fs.errors import RecordParseError
-from learning_fs.format.records import USER_NAMESPACE, ProfileRecord
+from learning_fs.format.records import ProfileRecord
+from learning_fs.ops.edits import set_profile
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply
 from learning_fs.stores.profile_schema import UserProfile
 from learning_fs.stores.protocol import StoreConfig
@@ -95,16 +96,12 @@ class UserProfileStore(BaseStore):
             if not user_id:
                 return "Error: no user to update (no user_id)."
             active = store.require_writer(writer)
-            path = store.path(user_id)
-            record = active.read(path)
-            if not isinstance(record, ProfileRecord):
-                record = ProfileRecord(user=user_id, namespace=USER_NAMESPACE)
-            changed = {name: value for name, value in values.items() if record.fields.get(name) != value}
+            with active.transaction(f"Update profile of {user_id}") as tx:
+                _, changed = set_profile(tx, user_id, values, active.evidence())
+                tx.summary = one_line(f"Update profile of {user_id}: " + ", ".join(sorted(changed)))
             if not changed:
                 return "Profile already up to date."
-            record.fields.update(changed)
-            summary = one_line(f"Update profile of {user_id}: " + ", ".join(sorted(changed)))
-            result = active.save([record], summary=summary)
+            result = tx.result
             listed = ", ".join(f"{k}={v!r}" for k, v in sorted(changed.items()))
             return tool_reply(active, result, f"Updated profile: {listed}", f"a profile update ({listed})")
 
