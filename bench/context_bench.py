@@ -107,7 +107,7 @@ def write_repo(root: Path, task: Task, store: str) -> tuple[MemoryRepo, dict[str
     """A repository holding the task's sessions as memories or learnings; entry id -> session id."""
     # A few LongMemEval sessions are longer (up to ~76k characters) than the default item limit
     # (20,000 characters): this repository admits them, so every question is measured.
-    MemoryRepo.init(root)
+    MemoryRepo.init(root).close()
     (root / CONFIG_FILE).write_text(BIG_ITEMS, encoding="utf-8")  # an uncommitted setting is enough
     repo = MemoryRepo(root)
     ids: dict[str, str] = {}
