@@ -386,10 +386,15 @@ class IndexSyncer:
         log.warning("could not update .git/index within %.0f s (is a git command running?); will retry", timeout)
         return False
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread and wait for a sync it is in the middle of: a caller that deletes the
+        repository right after closing it must not race a sync still writing into ``.git``."""
         with self._lock:
             self._stop = True
+            thread = self._thread
         self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
         self.flush(repair=False)
 
     def _drain(self) -> bool | None:
