@@ -6,6 +6,14 @@ branches), ``learning_fs.review`` to approve and reject, ``learning_fs.curate`` 
 pass — so the history has exactly the commits, trailers and evidence a real deployment produces,
 only dated over six simulated weeks (:mod:`learning_fs.example.clock`). Recalls are noted in the
 repository's recall log (``.learning_fs/recall.sqlite``, not committed) at story time too.
+
+Grounding (``stores/grounding.py``) is off for the story's stores (``grounding=None``), on purpose:
+it guards what a *model* makes of a turn, and the story has no model. Each scene keeps one message
+of a conversation that runs for weeks; its tool calls are the script of an agent that knows the
+rest (names said in earlier sessions, "B2B", "DAG", the year), so checking them against that one
+message would refuse 22 of them in the first five days alone (measured with grounding=0.5). Putting
+every conversation into the story instead would rewrite every commit of ``memory_repo/`` and the
+notebooks' outputs for no gain: the calls are fixed, reviewed data, not a model's guesses.
 """
 
 from __future__ import annotations
@@ -127,8 +135,8 @@ class _Run:
         common: dict[str, Any] = {"model": None, "agent_id": AGENT, "searcher": "lexical", "background": False,
                                   **quiet}
         # The story's tool calls are the script of an agent that knows its domain ("B2B", "DAG"),
-        # not a model's guesses from one message: grounding (stores/grounding.py) guards model
-        # output and is off here, so the example shows what the stores keep, deterministically.
+        # not a model's guesses from one message: grounding guards model output and is off here
+        # (the module docstring says why), so the example shows what the stores keep, deterministically.
         scripted: dict[str, Any] = {"mode": LearningMode.AGENTIC, "grounding": None}
         self.machine = LearningMachine(
             repo, user_profile=UserProfileConfig(schema=ExampleProfile, **scripted),

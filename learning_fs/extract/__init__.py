@@ -17,6 +17,7 @@ from learning_fs.extract.loop import (
     arun_tool_loop,
     resume_tool_loop,
     run_tool_loop,
+    running_transcript,
 )
 from learning_fs.extract.model import ChatModel, Message, ModelResponse, ToolCall, Usage
 from learning_fs.extract.tools import Tool, ToolResult, acall_tool, as_tools, call_tool, tool_schema
@@ -46,5 +47,6 @@ __all__ = [
     "for_kind",
     "resume_tool_loop",
     "run_tool_loop",
+    "running_transcript",
     "tool_schema",
 ]

@@ -21,13 +21,19 @@ shows them to the user, calls ``confirm()`` or ``reject(reason)`` on each ``Pend
 the result to ``resume_tool_loop``, which runs the confirmed calls, answers the rejected ones with
 "the user rejected this tool call", and continues the loop. A ``LoopResult`` is plain data (dicts
 and dataclasses), so the pause can outlive the process that made it.
+
+While a tool runs, :func:`running_transcript` returns the loop's transcript so far (the messages
+the model was sent, its replies and the tool results it read): grounded store tools check a saved
+value against that whole conversation, not only the user's last message.
 """
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +49,27 @@ StopReason = Literal["done", "paused", "max_steps", "error"]
 Until = Callable[[list[ToolResult]], bool]
 StepChoice = Callable[[int], ToolChoice]
 """``tool_choice`` as a function of the step (1, 2, …), for callers that need more than first-then-auto."""
+
+_TRANSCRIPT: contextvars.ContextVar[Sequence[Message] | None] = contextvars.ContextVar(
+    "learning_fs_transcript", default=None)
+
+
+def running_transcript() -> Sequence[Message] | None:
+    """The transcript of the tool loop whose tool is running now (``None`` outside a loop).
+
+    The live list: the model's messages, its replies and every tool result recorded so far (the
+    reply that made the running call included). Read it, never change it.
+    """
+    return _TRANSCRIPT.get()
+
+
+@contextmanager
+def _seen_by_tools(transcript: Sequence[Message]) -> Iterator[None]:
+    token = _TRANSCRIPT.set(transcript)
+    try:
+        yield
+    finally:
+        _TRANSCRIPT.reset(token)
 
 
 @dataclass
@@ -102,8 +129,9 @@ def run_tool_loop(
     until: Until | None = None,
 ) -> LoopResult:
     """Run the loop from ``messages`` (never mutated) with ``tools`` ({name: function} or a list)."""
-    return _run(model, [dict(message) for message in messages], as_tools(tools), [], max_steps, on_tool_call,
-                tool_choice, until)
+    transcript = [dict(message) for message in messages]
+    with _seen_by_tools(transcript):
+        return _run(model, transcript, as_tools(tools), [], max_steps, on_tool_call, tool_choice, until)
 
 
 def resume_tool_loop(
@@ -119,13 +147,14 @@ def resume_tool_loop(
     """
     tool_map = as_tools(tools)
     transcript, results = _start_resume(paused)
-    for pending in paused.pending:
-        if pending.decision == "confirm":
-            result = call_tool(tool_map, pending.call)
-        else:
-            result = ToolResult.rejection(pending.call, pending.reason)
-        _record(result, transcript, results)
-    return _run(model, transcript, tool_map, results, max_steps, on_tool_call)
+    with _seen_by_tools(transcript):
+        for pending in paused.pending:
+            if pending.decision == "confirm":
+                result = call_tool(tool_map, pending.call)
+            else:
+                result = ToolResult.rejection(pending.call, pending.reason)
+            _record(result, transcript, results)
+        return _run(model, transcript, tool_map, results, max_steps, on_tool_call)
 
 
 async def arun_tool_loop(
@@ -137,8 +166,9 @@ async def arun_tool_loop(
     tool_choice: ToolChoice | StepChoice | None = None,
 ) -> LoopResult:
     """Async twin of ``run_tool_loop``: awaits the model, async tools and an async ``on_tool_call``."""
-    return await _arun(model, [dict(message) for message in messages], as_tools(tools), [], max_steps,
-                       on_tool_call, tool_choice)
+    transcript = [dict(message) for message in messages]
+    with _seen_by_tools(transcript):
+        return await _arun(model, transcript, as_tools(tools), [], max_steps, on_tool_call, tool_choice)
 
 
 async def aresume_tool_loop(
@@ -151,13 +181,14 @@ async def aresume_tool_loop(
     """Async twin of ``resume_tool_loop``."""
     tool_map = as_tools(tools)
     transcript, results = _start_resume(paused)
-    for pending in paused.pending:
-        if pending.decision == "confirm":
-            result = await acall_tool(tool_map, pending.call)
-        else:
-            result = ToolResult.rejection(pending.call, pending.reason)
-        _record(result, transcript, results)
-    return await _arun(model, transcript, tool_map, results, max_steps, on_tool_call)
+    with _seen_by_tools(transcript):
+        for pending in paused.pending:
+            if pending.decision == "confirm":
+                result = await acall_tool(tool_map, pending.call)
+            else:
+                result = ToolResult.rejection(pending.call, pending.reason)
+            _record(result, transcript, results)
+        return await _arun(model, transcript, tool_map, results, max_steps, on_tool_call)
 
 
 def _run(

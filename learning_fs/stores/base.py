@@ -23,13 +23,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from learning_fs.context import ContextRenderer
-from learning_fs.extract import ModelError, ToolCall, call_tool, for_kind, run_tool_loop
+from learning_fs.extract import ModelError, ToolCall, call_tool, for_kind, run_tool_loop, running_transcript
 from learning_fs.extract.loop import LoopResult
 from learning_fs.extract.tools import parse_docstring
 from learning_fs.format.layout import user_folder
 from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE
 from learning_fs.search import LexicalSearcher, Searcher
-from learning_fs.stores.grounding import Grounder
+from learning_fs.stores.grounding import DEFAULT_THRESHOLD, ConversationGrounder, Grounder
 from learning_fs.stores.outcome import StoreOutcome
 from learning_fs.stores.protocol import EXTRACTING_MODES, TOOL_MODES, LearningMode, StoreConfig, check_mode
 from learning_fs.stores.switches import apply_switches
@@ -105,15 +105,21 @@ _grounding = contextvars.ContextVar("grounding", default=False)  # inside a grou
 
 
 def grounded_tools(tools: Sequence[Callable[..., str]], store: str, support: str | None,
-                   threshold: float, *, whole_turn: bool = True) -> list[Callable[..., str]]:
+                   threshold: float, *, whole_turn: bool = True, own_words: bool = False) -> list[Callable[..., str]]:
     """The store's write tools, each refusing ungrounded arguments before it runs (``stores/grounding.py``).
 
     ``support`` is the turn the values must come from (``None``: no turn known, e.g. a tool called
     by code; the shape checks still apply). A refusal is logged with its reason and returned as
     the tool's ``Error: …`` answer, so the model reads why and nothing is written. ``whole_turn``:
-    ``support`` is the whole turn (extraction), not just the user's message (an agent's tool call).
+    ``support`` is the whole turn (extraction). Otherwise it is what the caller knew when it asked
+    for the tools (the user's message and id: an agent's tools), and each call is also checked
+    against the conversation of the tool loop it runs in (``running_transcript``: the session's
+    messages the agent was sent, its replies, the tool results it read; with ``own_words``, also the
+    text of the reply that makes the call: a store whose records are the agent's own conclusions).
     """
-    grounder = Grounder(support, threshold, whole_turn=whole_turn)
+    grounder: Grounder | ConversationGrounder = (
+        Grounder(support, threshold) if whole_turn
+        else ConversationGrounder(support, threshold, running_transcript, own_words=own_words))
     # The model sees every tool's schema and copies from any of them (add_memory called with
     # update_memory's "The new text of the memory."): each tool checks against all descriptions.
     seen: dict[str, str] = {}
@@ -131,7 +137,7 @@ def grounded_tools(tools: Sequence[Callable[..., str]], store: str, support: str
     return wrapped
 
 
-def _grounded(tool: Callable[..., str], name: str, store: str, grounder: Grounder,
+def _grounded(tool: Callable[..., str], name: str, store: str, grounder: Grounder | ConversationGrounder,
               descriptions: Mapping[str, str]) -> Callable[..., str]:
     signature = inspect.signature(tool)
     required = {p.name for p in signature.parameters.values()
@@ -154,9 +160,13 @@ def _grounded(tool: Callable[..., str], name: str, store: str, grounder: Grounde
 
 
 def _support(ctx: Mapping[str, Any]) -> str | None:
-    """The text a tool's values must be grounded in: the turn, else the user's message, else none."""
+    """What an agent's tool knows of the turn when it is made: the user's message (else the writer's
+    quote) and the user's id; the conversation is added per call (:func:`grounded_tools`)."""
     writer = ctx.get("writer")
-    return ctx.get("message") or getattr(writer, "quote", None) or None
+    message = ctx.get("message") or getattr(writer, "quote", None)
+    if not message:
+        return None
+    return "\n".join(part for part in (str(message), str(ctx.get("user_id") or "")) if part)
 
 
 class BaseStore:
@@ -169,6 +179,9 @@ class BaseStore:
 
     learning_type: ClassVar[str] = ""
     SUPPORTED_MODES: ClassVar[frozenset[LearningMode]] = ALL_MODES
+    AGENT_AUTHORED: ClassVar[bool] = False
+    """The records are the agent's own conclusions (a learning, a decision), not facts about the user:
+    when the agent saves one mid-run, what it says in the reply that makes the call is support too."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -186,11 +199,11 @@ class BaseStore:
                 tools = list(original(self, *args, **ctx))
             finally:
                 _grounding.reset(token)
-            threshold = getattr(self.config, "grounding", 0.5)
+            threshold = getattr(self.config, "grounding", DEFAULT_THRESHOLD)
             if threshold is None:  # grounding=None: off (for measuring what it catches; never the default)
                 return tools
             return grounded_tools(tools, self.learning_type, support or _support(ctx), float(threshold),
-                                  whole_turn=support is not None)
+                                  whole_turn=support is not None, own_words=self.AGENT_AUTHORED)
 
         cls.write_tools = write_tools  # type: ignore[method-assign]
 

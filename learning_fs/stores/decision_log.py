@@ -51,6 +51,7 @@ class DecisionLogStore(BaseStore):
 
     learning_type = "decision_log"
     config: DecisionLogConfig
+    AGENT_AUTHORED = True  # the agent's own conclusions: its words beside the call count as support
 
     def __init__(self, config: DecisionLogConfig | None = None, repo: MemoryRepo | None = None) -> None:
         super().__init__(config or DecisionLogConfig(), repo)

@@ -24,12 +24,17 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_THRESHOLD = 0.5
 """Share of a value's content words the turn must contain (``StoreConfig.grounding``; 0 turns it off)."""
+
+CONVERSATION_CHARS = 24_000
+"""Characters of an agent's conversation a tool call is checked against, newest first (a bound on the work)."""
+SYSTEM_CHARS = 6_000
+"""Of those, at most this many from system messages (the recalled memory the agent was shown)."""
 
 UNCHECKED = frozenset({
     "limit", "query", "quality", "entity_type", "relation", "namespace", "date", "supersedes", "tags",
@@ -177,7 +182,7 @@ class Grounder:
 
     def _mentions(self, token: str) -> bool:
         folded = _fold(token).rstrip("/.")
-        return folded in self._folded
+        return folded in self._folded or (folded.endswith("'s") and folded[:-2] in self._folded)  # "Alice's"
 
     @staticmethod
     def _specific(value: str) -> list[str]:
@@ -191,6 +196,89 @@ class Grounder:
                     and _fold(word) not in _LEGAL_FORMS):
                 found.append(word)
         return found
+
+
+class ConversationGrounder:
+    """Checks an agent's tool calls against the conversation it is in, read when each call is made.
+
+    An agent calls a save mid-run: by then it has read the session's earlier messages, the user's
+    message and tool results (a search it learned from), none of which the tool saw when it was
+    built. ``conversation()`` returns that transcript (the tool loop's, ``None`` outside a loop);
+    each check uses ``base`` (the user's message and id, what the caller said the turn is) plus
+    :func:`conversation_text` of it, so a name said three messages ago is supported and one nobody
+    said is not. The word index is rebuilt only when the transcript has grown. ``own_words``: the
+    text of the reply that makes the call counts too (see :func:`conversation_text`).
+    """
+
+    def __init__(self, base: str | None, threshold: float,
+                 conversation: Callable[[], Sequence[Mapping[str, Any]] | None], *, own_words: bool = False) -> None:
+        self.base = base or ""
+        self.threshold = threshold
+        self.own_words = own_words
+        self._conversation = conversation
+        self._key: tuple[int, int] | None = None
+        self._grounder = Grounder(self.base, threshold)
+
+    def check(self, arguments: Mapping[str, Any], *, required: Iterable[str] = (),
+              descriptions: Mapping[str, str] | None = None, summary: str = "") -> Verdict:
+        """:meth:`Grounder.check` against the base text and the conversation as it is now."""
+        return self.grounder().check(arguments, required=required, descriptions=descriptions, summary=summary)
+
+    def grounder(self) -> Grounder:
+        """The :class:`Grounder` for the conversation as it stands (rebuilt when it has grown)."""
+        messages = self._conversation()
+        key = (id(messages), len(messages)) if messages else None
+        if key != self._key:
+            said = conversation_text(messages or (), own_words=self.own_words)
+            self._grounder = Grounder("\n".join(part for part in (self.base, said) if part), self.threshold)
+            self._key = key
+        return self._grounder
+
+
+def conversation_text(messages: Sequence[Mapping[str, Any]], limit: int = CONVERSATION_CHARS, *,
+                      own_words: bool = False) -> str:
+    """The text of a tool loop's transcript a save may be grounded in, newest first up to ``limit``.
+
+    User messages, the assistant's earlier replies and the tool results it read count. Left out:
+    the arguments of tool calls (a value never supports itself), the text of the reply that makes
+    the call being checked (the last assistant message: the model's own words in the same breath
+    are not evidence), and tool results that begin with ``Error`` (a refusal quotes the refused
+    value, so a retry would "find" it there). System messages (instructions, the recalled memory)
+    count for at most :data:`SYSTEM_CHARS`. ``own_words`` keeps the calling reply's text: a learning
+    or a decision is the agent's own conclusion, and saying it beside the call is saying it.
+    """
+    last_assistant = -1 if own_words else max(
+        (i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=-1)
+    kept: list[str] = []
+    left, system_left = limit, SYSTEM_CHARS
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        role = message.get("role")
+        if index == last_assistant or role not in ("user", "assistant", "tool", "system"):
+            continue
+        text = _text(message.get("content"))
+        if not text or (role == "tool" and text.lstrip().startswith("Error")):
+            continue
+        if role == "system":
+            text = text[:system_left]
+            system_left -= len(text)
+            if not text:
+                continue
+        text = text[-left:] if len(text) > left else text
+        kept.append(text)
+        left -= len(text)
+        if left <= 0:
+            break
+    return "\n".join(reversed(kept))
+
+
+def _text(content: Any) -> str:
+    """A message's text: a string, or the text parts of a content list."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, Mapping))
+    return ""
 
 
 def _fold(text: str) -> str:

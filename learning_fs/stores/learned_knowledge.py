@@ -49,6 +49,7 @@ class LearnedKnowledgeStore(BaseStore):
 
     learning_type = "learned_knowledge"
     config: LearnedKnowledgeConfig
+    AGENT_AUTHORED = True  # the agent's own conclusions: its words beside the call count as support
 
     def __init__(self, config: LearnedKnowledgeConfig | None = None, repo: MemoryRepo | None = None) -> None:
         super().__init__(config or LearnedKnowledgeConfig(), repo)

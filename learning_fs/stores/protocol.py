@@ -12,8 +12,11 @@ import dataclasses
 import enum
 import functools
 import inspect
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+from learning_fs.stores.grounding import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
@@ -141,12 +144,38 @@ def _summarise(params: list[inspect.Parameter]) -> tuple[bool, frozenset[str]]:
     return accepts_all, names
 
 
+GROUNDING_ENV = "LEARNING_FS_GROUNDING"
+
+
+def default_grounding(environ: Mapping[str, str] | None = None) -> float | None:
+    """``StoreConfig.grounding``'s default: ``$LEARNING_FS_GROUNDING`` (a share 0-1, or ``off``), else 0.5.
+
+    The environment lets a deployment (or a test run of scripted conversations) set it for every
+    store at once; a value that is not a share between 0 and 1 is refused by name, not ignored.
+    """
+    raw = (os.environ if environ is None else environ).get(GROUNDING_ENV, "").strip()
+    if not raw:
+        return DEFAULT_THRESHOLD
+    if raw.lower() in ("off", "none", "false", "no"):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{GROUNDING_ENV}={raw!r}: give a share between 0 and 1 (0.5 is the default), or 'off'")
+    return value
+
+
 @dataclasses.dataclass(kw_only=True)
 class StoreConfig:
     """The shape every built-in ``*Config`` shares; subclasses add their own options and ``build``.
 
     ``mode`` accepts a :class:`LearningMode` or its value (``"agentic"``); ``namespace`` is
     ``None`` where the machine's default namespace applies (stores without one ignore it).
+    ``grounding`` is the support check every write tool applies before it writes (on by default,
+    0.5: see the comment on the field and docs/models.md, "Grounded saves"): a learning system that
+    saves what nobody said is worse than one that saves nothing, so turning it off is explicit.
     """
 
     STORE_NAME: ClassVar[str] = ""
@@ -161,11 +190,13 @@ class StoreConfig:
     max_steps: int = 4  # model calls one background extraction may make
     # Writes one extraction of a turn keeps (Agno's name); None: the machine's, else no limit.
     max_updates_per_run: int | None = None
-    # Grounded saves (stores/grounding.py): share of a saved value's words the turn must contain
-    # (0.5 is the measured setting; the default 0 applies only the shape checks);
-    # 0 keeps the shape checks (empty, id, placeholder, description copy) and drops the support check;
-    # None turns grounding off altogether (to measure what it catches).
-    grounding: float | None = 0.0
+    # Grounded saves (stores/grounding.py, docs/models.md): before a write tool runs, its values must
+    # pass the shape checks (not empty, id-shaped, a placeholder or a copy of a tool description) and
+    # the support check: at least this share of a value's content words, and every name, number and
+    # URL in it, occur in the turn (extraction: the turn the extractor read; an agent's tool call: the
+    # conversation of its run). Default: $LEARNING_FS_GROUNDING, else DEFAULT_THRESHOLD (0.5, the
+    # measured setting). 0 keeps only the shape checks; None (or "off") turns grounding off altogether.
+    grounding: float | None = dataclasses.field(default_factory=default_grounding)
 
     def __post_init__(self) -> None:
         self.mode = LearningMode(self.mode)

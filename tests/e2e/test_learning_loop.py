@@ -45,7 +45,10 @@ def test_session_two_request_carries_what_session_one_taught(repo: MemoryRepo, s
     # Session 1: the agent saves a lesson itself (AGENTIC); the other stores learn in the background.
     agent_model.enqueue_tool_calls([("save_learning", {
         "title": LESSON, "learning": "Pin uv's lockfile so CI migrations run the same tool versions as laptops.",
-        "context": "CI pipelines for database migrations", "tags": ["ci", "uv"]})])
+        "context": "CI pipelines for database migrations", "tags": ["ci", "uv"]})],
+        # A learning is the agent's own conclusion; grounding takes it from what the agent says beside the call.
+        content="Lesson worth keeping: run database migrations in CI with a pinned uv lockfile, so CI runs "
+                "the same tool versions as laptops.")
     agent_model.enqueue_text("Done: migrations now run in CI with a pinned lockfile.")
     profile.enqueue_tool_calls([("update_user_profile", {"name": "Alice Chen", "preferred_name": "Alice"})])
     profile.enqueue_text("ok")

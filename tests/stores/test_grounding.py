@@ -12,7 +12,7 @@ import pytest
 from learning_fs.format import MemoriesRecord, ProfileRecord
 from learning_fs.repo import MemoryRepo
 from learning_fs.stores import UserMemoryConfig, UserProfileConfig
-from learning_fs.stores.grounding import Grounder
+from learning_fs.stores.grounding import CONVERSATION_CHARS, SYSTEM_CHARS, Grounder, conversation_text
 from tests.fakellm import FakeLLM
 from tests.stores.conftest import process, turn
 
@@ -84,6 +84,7 @@ def test_the_agents_tools_are_grounded_too(repo: MemoryRepo) -> None:
     tools = {t.__name__: t for t in store.get_tools(user_id="alice", writer=writer, repo=repo,
                                                      message="Remember that I drink my coffee black.")}
     assert tools["add_memory"]("The new text of the memory.").startswith("Error: not saved")
+    assert tools["add_memory"]("Lives in Paris").startswith("Error: not saved")  # a name nobody said
     assert tools["add_memory"]("Drinks coffee black").startswith("Remembered")
     assert memories(repo) == ["Drinks coffee black"]
 
@@ -114,3 +115,35 @@ def test_the_labelled_set_stays_within_target() -> None:
     junk_accepted = sum(bench.judge(i, docs, 0.5) is None for i in junk) / len(junk)
     good_rejected = sum(bench.judge(i, docs, 0.5) is not None for i in good) / len(good)
     assert junk_accepted <= 0.05 and good_rejected <= 0.05, (junk_accepted, good_rejected)
+
+
+def test_the_conversation_an_agent_is_checked_against_is_bounded_and_leaves_out_its_own_words() -> None:
+    old = [{"role": "user", "content": f"Old message {i}: " + "words " * 200} for i in range(60)]
+    messages = [{"role": "system", "content": "Recalled: works at Zalando. " + "x" * 20_000}, *old,
+                {"role": "user", "content": "I moved to Berlin."},
+                {"role": "assistant", "content": None,
+                 "tool_calls": [{"id": "c1", "type": "function",
+                                 "function": {"name": "add_memory", "arguments": '{"memory": "Lives in Munich"}'}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": "Error: not saved: mentions 'Munich'"},
+                {"role": "assistant", "content": "You live in Hamburg, I will save that.", "tool_calls": []}]
+    text = conversation_text(messages)
+    assert len(text) <= CONVERSATION_CHARS + len(messages)  # newest first within the bound (plus newlines)
+    assert "I moved to Berlin." in text and "Old message 59" in text and "Old message 0:" not in text
+    assert "Munich" not in text and "Hamburg" not in text  # a refusal's quote, the call's own reply
+    short = conversation_text(messages[:1] + messages[-4:])
+    assert "works at Zalando" in short and short.count("x") <= SYSTEM_CHARS
+
+
+def test_the_default_is_on_and_the_environment_sets_it_for_every_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    from learning_fs.stores import DecisionLogConfig
+    from learning_fs.stores.protocol import GROUNDING_ENV
+
+    monkeypatch.delenv(GROUNDING_ENV, raising=False)
+    assert UserMemoryConfig().grounding == 0.5 and DecisionLogConfig().grounding == 0.5
+    monkeypatch.setenv(GROUNDING_ENV, "0.7")
+    assert UserMemoryConfig().grounding == 0.7 and UserMemoryConfig(grounding=0.2).grounding == 0.2
+    monkeypatch.setenv(GROUNDING_ENV, "off")
+    assert UserProfileConfig().grounding is None
+    monkeypatch.setenv(GROUNDING_ENV, "lots")
+    with pytest.raises(ValueError, match="LEARNING_FS_GROUNDING='lots'"):
+        UserMemoryConfig()

@@ -48,7 +48,14 @@ class InterruptedFake(FakeLLM):
 
 def test_extraction_builds_on_a_write_made_while_the_model_thought(repo: MemoryRepo) -> None:
     agentic = UserMemoryConfig(mode="agentic").build(repo)
-    fake = InterruptedFake(lambda: tools(agentic, repo)["add_memory"]("Said in another session: likes tea"))
+
+    def other_session() -> None:  # another session's agent, on its own thread, in its own conversation
+        said = tools(agentic, repo)
+        worker = threading.Thread(target=said["add_memory"], args=("Said in another session: likes tea",))
+        worker.start()
+        worker.join()
+
+    fake = InterruptedFake(other_session)
     fake.enqueue_tool_calls([("add_memory", {"memory": "Likes long walks"})]).enqueue_text("ok")
     model: Any = make_model(fake)
     before = commit_count(repo)
