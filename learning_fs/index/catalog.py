@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,9 +244,15 @@ class Catalog:
             found.update((row[0], (row[1], row[2], row[3])) for row in rows)
         return found
 
-    def write_entries(self, entries: Sequence[Entry]) -> None:
-        """Insert or replace entries (the triggers keep the FTS index in step)."""
+    def write_entries(self, entries: Sequence[Entry], also: Callable[[sqlite3.Connection], None] | None = None) -> None:
+        """Insert or replace entries (the triggers keep the FTS index in step).
+
+        ``also(conn)`` runs in the same transaction (the fresh segment stages the entries' vectors
+        there, so a crash keeps both or neither).
+        """
         with self.transaction() as conn:
+            if also is not None:
+                also(conn)
             for entry in entries:
                 row = (
                     entry.pid,
@@ -286,8 +292,11 @@ class Catalog:
             )
         return found
 
-    def delete_ids(self, ids: Sequence[str]) -> None:
+    def delete_ids(self, ids: Sequence[str], also: Callable[[sqlite3.Connection], None] | None = None) -> None:
+        """Delete entries by id; ``also(conn)`` runs in the same transaction (see :meth:`write_entries`)."""
         with self.transaction() as conn:
+            if also is not None:
+                also(conn)
             for start in range(0, len(ids), 500):
                 batch = ids[start : start + 500]
                 conn.execute(f"DELETE FROM entries WHERE id IN ({','.join('?' * len(batch))})", batch)

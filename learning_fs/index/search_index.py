@@ -3,13 +3,15 @@
 Layout of an index directory::
 
     catalog.sqlite3   entries, partitions, BM25 (FTS5), small state values            (catalog.py)
+                      and the fresh segment: vectors of recent small writes           (fresh.py)
     chroma/           Chroma PersistentClient: a collection per shared partition, hashed
                       buckets for private ones, a union of all active shared vectors  (dense.py)
 
 A search picks the partitions it may read (partitions.py: the privacy rule), runs the BM25
 query in a worker thread while the query is embedded, queries the collections holding those
 partitions (unfiltered, or by owner in a private bucket), keeps only vectors the catalog vouches
-for, and fuses the two rankings' scaled scores, the dense one weighted by how sure its best hit
+for (the fresh segment's pending vectors merged in, winning over Chroma's copy), and fuses the
+two rankings' scaled scores, the dense one weighted by how sure its best hit
 is (fusion.py). Everything here is derived
 from the memory repository and can be rebuilt; nothing reads git.
 """
@@ -41,6 +43,7 @@ from learning_fs.index.dense import (
 )
 from learning_fs.index.embeddings import Embedder, default_embedder
 from learning_fs.index.errors import IndexMismatchError
+from learning_fs.index.fresh import FreshRow, FreshSegment
 from learning_fs.index.fusion import DENSE_FLOOR, DENSE_SURE, checked_fusion
 from learning_fs.index.lexical import lexical_search, query_terms
 from learning_fs.index.partitions import PRIVATE_BUCKETS, collection_suffix, partition_of, visible_partitions
@@ -67,9 +70,12 @@ UPSERT_BATCH = 512
 class SearchIndex:
     """A rebuildable search index in one directory. Open it with :meth:`open`."""
 
-    def __init__(self, catalog: Catalog, vectors: VectorStore, embedder: Embedder, buckets: int) -> None:
+    def __init__(self, catalog: Catalog, vectors: VectorStore, embedder: Embedder, buckets: int,
+                 fresh: FreshSegment | None = None) -> None:
         self._catalog = catalog
         self._vectors = vectors
+        self._fresh = fresh if fresh is not None else FreshSegment(catalog, vectors, embedder.dim)
+        self._lost: list[str] = []  # paths whose fresh vectors were unreadable at open (see lost_paths)
         self.embedder = embedder
         self._buckets = buckets
         self._lexical_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lfs-lexical")
@@ -79,14 +85,16 @@ class SearchIndex:
 
     @classmethod
     def open(
-        cls, directory: str | Path, embedder: Embedder | None = None, client: ClientAPI | None = None
+        cls, directory: str | Path, embedder: Embedder | None = None, client: ClientAPI | None = None,
+        *, writer: bool = True,
     ) -> SearchIndex:
         """Open (or create) the index in ``directory``.
 
         ``embedder`` defaults to the offline MiniLM; ``client`` defaults to a Chroma
         ``PersistentClient`` in ``directory/chroma`` (pass a ``chromadb.HttpClient`` to keep the
         vectors on a server; the catalog stays in ``directory``). An index remembers the embedder
-        it was built with and refuses another one unless it is empty.
+        it was built with and refuses another one unless it is empty. ``writer=False`` (another
+        process keeps the index current) never folds the fresh segment into Chroma.
         """
         root = Path(directory)
         root.mkdir(parents=True, exist_ok=True)
@@ -103,18 +111,26 @@ class SearchIndex:
             vectors_lost = client is None and not (root / CHROMA_DIR).exists() and catalog.count() > 0
             chroma = client if client is not None else persistent_client(root / CHROMA_DIR)
             vectors = VectorStore(chroma, uid, owned=client is None)
+            fresh = FreshSegment(catalog, vectors, embedder.dim, writer=writer)
             if switched:  # an empty index changing embedder: old collections have the old size
+                fresh.clear()
                 vectors.drop()
                 catalog.clear()
             elif vectors_lost:  # someone deleted chroma/: forget the entries so a sync re-adds them
+                fresh.clear()
                 catalog.clear()
+            lost = _forget_lost(catalog, fresh.check()) if writer else []
         except BaseException:
             catalog.close()
             raise
-        return cls(catalog, vectors, embedder, buckets)
+        index = cls(catalog, vectors, embedder, buckets, fresh)
+        index._lost = lost
+        fresh.resume()
+        return index
 
     def close(self) -> None:
-        """Release the catalog connection and worker threads."""
+        """Fold the fresh segment into Chroma; release the catalog connection and worker threads."""
+        self._fresh.close()
         self._lexical_pool.shutdown(wait=True)
         self._vectors.close()
         self._catalog.close()
@@ -174,15 +190,13 @@ class SearchIndex:
             elif previous.pid != entry.pid or previous.kind != entry.kind:
                 moved.append((previous, entry))  # same vectors, new place or new metadata
         vectors = self.embedder.embed([text for _, text in to_embed]) if to_embed else None
-        writes: dict[str, tuple[list[str], list[np.ndarray], list[dict[str, str | int]]]] = {}
+        rows: list[FreshRow] = []  # every vector to write, per collection
 
         def add(entry: Entry, chunk: int, vector: np.ndarray) -> None:
             owner = self._catalog.partition_key(entry.pid).user
             for place in self._places(entry.pid):
-                ids, vecs, metas = writes.setdefault(place, ([], [], []))
-                ids.append(chunk_id(entry.id, chunk))
-                vecs.append(vector)
-                metas.append({"entry": entry.id, "chunk": chunk, "kind": entry.kind, "user": owner})
+                rows.append(FreshRow(place, chunk_id(entry.id, chunk), entry.id, chunk, entry.pid, entry.kind, owner,
+                                     vector))
 
         embedded = {entry.id for entry, _ in to_embed}
         chunk_of: dict[str, int] = {}
@@ -193,18 +207,19 @@ class SearchIndex:
             add(entry, chunk, vectors[row])
         for previous, entry in moved:
             wanted = [chunk_id(previous.id, i) for i in range(len(previous.chunks))]
-            stored = self._vectors.vectors(self._suffix(previous.pid), wanted)
+            stored = self._fresh.vectors(wanted)  # not folded into Chroma yet: Chroma's copy is older
+            missing = [cid for cid in wanted if cid not in stored]
+            if missing:
+                stored.update(self._vectors.vectors(self._suffix(previous.pid), missing))
             if len(stored) != len(entry.chunks):  # vectors lost (interrupted write): embed again
                 fresh = self.embedder.embed([entry.body[s.start : s.end] for s in entry.chunks])
                 stored = {chunk_id(entry.id, i): fresh[i] for i in range(len(entry.chunks))}
                 embedded.add(entry.id)
             for i in range(len(entry.chunks)):
                 add(entry, i, stored[chunk_id(entry.id, i)])
-        for suffix, (ids, vecs, metas) in writes.items():
-            self._vectors.upsert(suffix, ids, np.stack(vecs), metas)
-        self._catalog.write_entries(new)
-        # Only now drop what the catalog no longer points at: an interruption above leaves
-        # vectors the catalog does not vouch for (never returned), not entries without vectors.
+        # What the catalog will no longer point at: chunks past the new count, and every chunk in
+        # a collection the entry left.
+        stale: list[FreshRow] = []
         new_by_id = {entry.id: entry for entry in new}
         for previous in old.values():
             current = new_by_id.get(previous.id)
@@ -212,8 +227,23 @@ class SearchIndex:
                 continue
             for place in self._places(previous.pid):
                 keep = len(current.chunks) if place in self._places(current.pid) else 0
-                stale = [chunk_id(previous.id, i) for i in range(keep, len(previous.chunks))]
-                self._vectors.delete(place, stale)
+                stale += [FreshRow(place, chunk_id(previous.id, i), previous.id, i, previous.pid, previous.kind, "",
+                                   None)
+                          for i in range(keep, len(previous.chunks))]
+        if self._fresh.accepts(len(rows) + len(stale)):
+            # A small write: vectors and entries in one catalog transaction; Chroma later (fresh.py).
+            staged = rows + stale
+            self._catalog.write_entries(new, also=lambda conn: self._fresh.stage(conn, staged))
+            self._fresh.staged(len(staged))
+            return len(embedded)
+        with self._fresh.direct():
+            for suffix, (ids, vecs, metas) in _by_collection(rows).items():
+                self._vectors.upsert(suffix, ids, np.stack(vecs), metas)
+            self._catalog.write_entries(new)
+            # Only now drop what the catalog no longer points at: an interruption above leaves
+            # vectors the catalog does not vouch for (never returned), not entries without vectors.
+            for place, cids in _deletes_by_collection(stale).items():
+                self._vectors.delete(place, cids)
         return len(embedded)
 
     def _suffix(self, pid: int) -> str:
@@ -235,19 +265,47 @@ class SearchIndex:
     def delete_paths(self, paths: Iterable[str]) -> int:
         """Remove every entry whose metadata ``path`` is in ``paths``; return how many."""
         found = self._catalog.ids_for_paths(paths)
-        self._catalog.delete_ids([entry_id for entry_id, _, _ in found])
-        by_collection: dict[str, list[str]] = {}
-        for entry_id, pid, chunks in found:
-            for place in self._places(pid):
-                by_collection.setdefault(place, []).extend(chunk_id(entry_id, i) for i in range(chunks))
-        for suffix, ids in by_collection.items():
-            self._vectors.delete(suffix, ids)
+        if not found:
+            return 0
+        ids = [entry_id for entry_id, _, _ in found]
+        gone = [FreshRow(place, chunk_id(entry_id, i), entry_id, i, pid, "", "", None)
+                for entry_id, pid, chunks in found for place in self._places(pid) for i in range(chunks)]
+        if self._fresh.accepts(len(gone)):  # a few files: hidden now, deleted from Chroma by the next fold
+            self._catalog.delete_ids(ids, also=lambda conn: self._fresh.stage(conn, gone))
+            self._fresh.staged(len(gone))
+            return len(found)
+        with self._fresh.direct():
+            self._catalog.delete_ids(ids)
+            for suffix, cids in _deletes_by_collection(gone).items():
+                self._vectors.delete(suffix, cids)
         return len(found)
 
     def clear(self) -> None:
         """Remove every entry and vector (state values such as the indexed commit stay)."""
-        self._vectors.drop()
-        self._catalog.clear()
+        with self._fresh.direct(fold=False):
+            self._fresh.clear()
+            self._vectors.drop()
+            self._catalog.clear()
+
+    def fold(self) -> int:
+        """Write the fresh segment's pending vectors into Chroma now; return how many rows were applied.
+
+        A background thread does this once the index is quiet (and :meth:`close` does); call it to
+        time a fold or to leave nothing pending.
+        """
+        return self._fresh.fold()
+
+    def pending(self) -> int:
+        """Vector rows in the fresh segment, not yet folded into Chroma."""
+        return self._fresh.pending()
+
+    def lost_paths(self) -> list[str]:
+        """Paths whose entries were dropped at open because their fresh vectors were unreadable.
+
+        The sync layer re-indexes them; asking empties the list.
+        """
+        lost, self._lost = self._lost, []
+        return lost
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -322,6 +380,8 @@ class SearchIndex:
         self, vector: np.ndarray, pids: list[int], kinds: set[str] | None, depth: int
     ) -> list[tuple[str, float, int]]:
         """(entry id, cosine, best chunk) for up to ``depth`` entries, best first."""
+        fresh = self._fresh.view()  # before Chroma: a fold writes Chroma first, drops its rows after
+        allowed = list(pids)
         keys = {pid: self._catalog.partition_key(pid) for pid in pids}
         groups: list[tuple[str, list[int], str]] = []  # (collection, partitions it answers for, owner)
         shared = [pid for pid in pids if keys[pid].active and keys[pid].namespace != USER_NAMESPACE]
@@ -354,6 +414,11 @@ class SearchIndex:
                 else:  # a rare kind: Chroma's where filter is cheaper than fetching that many
                     plans.append(QueryPlan(tag, suffix, n_results, kind_filter))
         neighbours = self._vectors.search(vector, plans) if plans else []
+        if fresh:  # pending vectors win over Chroma's copy of the same chunk (older, or deleted since)
+            neighbours = [hit for hit in neighbours if hit[1] not in fresh.hidden]
+            groups.append(("", allowed, ""))
+            neighbours += [(len(groups) - 1, cid, similarity)
+                           for cid, similarity in fresh.nearest(vector, allowed, kinds, n_results)]
         best: dict[str, tuple[float, int, int]] = {}
         for tag, cid, similarity in neighbours:
             entry_id, chunk = split_chunk_id(cid)
@@ -436,6 +501,34 @@ class SearchIndex:
         except Exception:
             return False
         return True
+
+
+def _by_collection(rows: list[FreshRow]) -> dict[str, tuple[list[str], list[np.ndarray], list[dict[str, str | int]]]]:
+    """Vector rows grouped for one Chroma upsert per collection."""
+    writes: dict[str, tuple[list[str], list[np.ndarray], list[dict[str, str | int]]]] = {}
+    for row in rows:
+        assert row.vector is not None
+        ids, vecs, metas = writes.setdefault(row.place, ([], [], []))
+        ids.append(row.cid)
+        vecs.append(row.vector)
+        metas.append({"entry": row.entry, "chunk": row.chunk, "kind": row.kind, "user": row.owner})
+    return writes
+
+
+def _deletes_by_collection(rows: list[FreshRow]) -> dict[str, list[str]]:
+    gone: dict[str, list[str]] = {}
+    for row in rows:
+        gone.setdefault(row.place, []).append(row.cid)
+    return gone
+
+
+def _forget_lost(catalog: Catalog, entry_ids: list[str]) -> list[str]:
+    """Drop the entries whose fresh vectors were unreadable; return their files' paths (to re-index)."""
+    if not entry_ids:
+        return []
+    entries = catalog.entries(entry_ids)
+    catalog.delete_ids(list(entries))
+    return sorted({entry.path for entry in entries.values()})
 
 
 def _same(stored: Entry, entry: Entry) -> bool:

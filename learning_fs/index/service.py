@@ -382,7 +382,7 @@ def _open_or_heal(path: Path, embedder: Embedder, client: ClientAPI | None, *, c
     the writer lock heals; a reader, or an index on a Chroma server, raises as before.
     """
     try:
-        return SearchIndex.open(path, embedder=embedder, client=client)
+        return SearchIndex.open(path, embedder=embedder, client=client, writer=can_heal)
     except (LearningFSError, ImportError, PermissionError, KeyboardInterrupt, MemoryError):
         raise
     except Exception as exc:

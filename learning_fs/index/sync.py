@@ -380,6 +380,8 @@ class IndexSync:
                     blobs[path] = blob
             if leftovers:
                 self.index.delete_paths(leftovers)
+            # Entries whose fresh vectors were unreadable were dropped at open: embed their files again.
+            self._repair.update(clean_path(path) for path in self.index.lost_paths())
             self._blobs = blobs
         return self._blobs
 
