@@ -68,11 +68,12 @@ def _add_workflow(repo: MemoryRepo) -> list[str]:
     """Commit the shipped workflows (templates/github/) the repository does not have yet, in one commit."""
     from importlib import resources
 
-    from learning_fs.repo import trailers as names
+    from learning_fs import ops
 
     shipped = resources.files("learning_fs.templates").joinpath("github")
     added = []
-    with repo.transaction("Add the memory check and merge workflows", trailers={names.STORE: "repo"}) as tx:
+    origin = ops.Origin(store="repo", mode="")  # the repository's own setup, not a learning
+    with ops.write_transaction(repo, "Add the memory check and merge workflows", origin) as tx:
         for target, name in ((WORKFLOW, "memory-check.yml"), (MERGE_WORKFLOW, "merge-records.yml")):
             if tx.read_bytes(target) is None:
                 tx.write_bytes(target, shipped.joinpath(name).read_bytes())

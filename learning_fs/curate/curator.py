@@ -31,9 +31,9 @@ from learning_fs.curate.vectors import VectorCache
 from learning_fs.curate.workspace import Workspace
 from learning_fs.format.records import USER_NAMESPACE
 from learning_fs.format.slugs import slugify
+from learning_fs.ops.origin import write_transaction
 from learning_fs.ops.provenance import Origin
 from learning_fs.repo import MemoryRepo
-from learning_fs.repo import trailers as names
 from learning_fs.repo.history import CommitInfo
 
 log = logging.getLogger(__name__)
@@ -193,11 +193,9 @@ class Curator:
         started = time.perf_counter()
         branch = self._proposal_branch(plan) if propose else plan.branch
         proposal_id = branch.removeprefix("proposals/") if propose else None
-        trailers = Origin(store="curator", mode="propose" if propose else "curate", user=plan.user).trailers()
-        if proposal_id:
-            trailers[names.PROPOSAL] = proposal_id
-        with self.repo.transaction(plan.subject(), trailers=trailers, branch=branch,
-                                   body=plan.body(self.policy.max_message_lines)) as tx:
+        origin = Origin(store="curator", mode="propose" if propose else "curate", user=plan.user)
+        with write_transaction(self.repo, plan.subject(), origin, branch=branch, proposal=proposal_id,
+                               body=plan.body(self.policy.max_message_lines)) as tx:
             stale = {path for path in plan.changes if _blob_id(tx.read_bytes(path)) != plan.blobs.get(path)}
             kept, left = _without_stale(plan, stale)
             if left:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from learning_fs import ops
 from learning_fs.errors import LearningFSError
 from learning_fs.example.clock import StoryClock, StoryRepo, story_time
 from learning_fs.example.story import (
@@ -199,7 +200,7 @@ class _Run:
     def hand_edit(self, edit: HandEdit) -> None:
         """A person's commit: their name on it, no ``Learning-*`` trailers (what ``git commit`` makes)."""
         path = record_path(LearningRecord(title=edit.title, namespace=edit.namespace))
-        with self.repo.transaction(edit.message, author=edit.author) as tx:
+        with ops.write_transaction(self.repo, edit.message, None, author=edit.author) as tx:
             if edit.text is None:
                 tx.delete(path)
             else:

@@ -22,15 +22,15 @@ from typing import Any
 from learning_fs.curate.credit import load_feedback, tally
 from learning_fs.errors import RecordNotFoundError, RecordParseError
 from learning_fs.format.frontmatter import format_timestamp
-from learning_fs.format.ids import new_id
-from learning_fs.format.items import Item
 from learning_fs.format.layout import DEFAULT_AGENT, instructions_path
-from learning_fs.format.records import FeedbackRecord, InstructionsRecord, LearningRecord, now
+from learning_fs.format.records import FeedbackRecord, InstructionsRecord, LearningRecord
 from learning_fs.format.slugs import safe_segment, slugify
 from learning_fs.improve import patterns
 from learning_fs.improve.patterns import Finding
 from learning_fs.improve.schedule import SelfImprovementConfig
 from learning_fs.improve.wording import word
+from learning_fs.ops.edits import demote_learning, put_rule, retire_rule, reword_rule
+from learning_fs.ops.origin import save, write_transaction
 from learning_fs.ops.provenance import Origin
 from learning_fs.ops.writer import PROPOSAL_PREFIX
 from learning_fs.repo import MemoryRepo
@@ -211,40 +211,41 @@ class Improver:
         pid = branch.removeprefix(PROPOSAL_PREFIX)
         if finding.action in ("add", "reword") and self.model is not None:
             finding.text = word(self.model, self.repo, finding) or finding.text
-        trailers = {**Origin(store=STORE, mode="propose", agent=self.agent).trailers(), names.PROPOSAL: pid,
-                    names.FEEDBACK: ", ".join(r.id for r in finding.evidence[:40])}
+        origin = Origin(store=STORE, mode="propose", agent=self.agent)
+        evidence = {names.FEEDBACK: ", ".join(r.id for r in finding.evidence[:40])}
         subject = f"{SUBJECTS[finding.action]}: {finding.text or finding.target_text}"[:120]
-        with self.repo.transaction(subject, trailers=trailers, branch=branch, body=evidence_body(finding)) as tx:
+        with write_transaction(self.repo, subject, origin, branch=branch, proposal=pid, trailers=evidence,
+                               body=evidence_body(finding)) as tx:
             if finding.action == "demote":
-                self._demote(tx, finding)
+                self._demote(tx, finding, origin)
             else:
-                self._edit_rules(tx, finding)
+                self._edit_rules(tx, finding, origin)
         if tx.commit is None:
             return None
         log.info("self-improvement proposed %s: %s", pid, describe(finding))
         return Proposed(finding, pid, branch, tx.commit.sha)
 
-    def _edit_rules(self, tx: Any, finding: Finding) -> None:
+    def _edit_rules(self, tx: Any, finding: Finding, origin: Origin) -> None:
         current = tx.read(self.path)
         record = current if isinstance(current, InstructionsRecord) else InstructionsRecord(agent=self.agent)
-        stamp = now()
-        if finding.action == "add":
-            record.rules.append(Item(id=new_id("rule"), text=finding.text, created=stamp))
-        for rule in record.rules:
-            if rule.id != finding.target:
-                continue
-            if finding.action == "reword":
-                rule.text, rule.updated = finding.text, stamp
-            elif finding.action == "retire":
-                rule.status, rule.updated = "superseded", stamp
-        tx.write(record, path=self.path)
+        try:
+            if finding.action == "add":
+                changed = put_rule(record, finding.text, origin).changed
+            elif finding.action == "reword":
+                changed = reword_rule(record, str(finding.target), finding.text, origin).changed
+            else:
+                changed = bool(retire_rule(record, str(finding.target), origin))
+        except RecordNotFoundError:
+            return  # the rule is gone since the pattern was found: nothing to propose
+        if changed:
+            tx.write(record, path=self.path)
 
-    def _demote(self, tx: Any, finding: Finding) -> None:
+    def _demote(self, tx: Any, finding: Finding, origin: Origin) -> None:
         for path in self.repo.paths("learning"):
             record = tx.read(path)
             if isinstance(record, LearningRecord) and record.id == finding.target:
-                record.extra["demoted"] = True
-                tx.write(record, path=path)
+                if demote_learning(record):
+                    save(tx, record, origin)
                 return
 
     def _free_branch(self, base: str) -> str:

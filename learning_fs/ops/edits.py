@@ -25,6 +25,8 @@ from learning_fs.format.records import (
     USER_NAMESPACE,
     DecisionRecord,
     EntityRecord,
+    InstructionsRecord,
+    LearningRecord,
     MemoriesRecord,
     ProfileRecord,
     SessionRecord,
@@ -286,4 +288,52 @@ def put_outcome(record: DecisionRecord, outcome: str, quality: str = "unknown") 
     if record.outcome == text and record.outcome_quality == quality:
         return False
     record.outcome, record.outcome_quality = text, quality
+    return True
+
+
+# -- the agent's instructions and a learning's place in the context -------------------------------------
+def _rule(record: InstructionsRecord, rule_id: str) -> Item:
+    for rule in record.rules:
+        if rule.id == rule_id.strip() and rule.active:
+            return rule
+    raise RecordNotFoundError(f"{record.agent or 'the agent'} has no active rule {rule_id!r}")
+
+
+def put_rule(record: InstructionsRecord, text: str, origin: Origin) -> ItemChange:
+    """The one rule for adding an instruction: appended last; an active rule saying the same is not repeated."""
+    wanted = _flat(text)
+    if not wanted:
+        raise LearningFSError("the rule is empty")
+    for rule in record.rules:
+        if rule.active and rule.text.casefold() == wanted.casefold():
+            return ItemChange(rule, changed=False)
+    rule = Item(id=new_id("rule"), text=wanted, created=origin.timestamp())
+    record.rules.append(rule)
+    return ItemChange(rule, changed=True)
+
+
+def reword_rule(record: InstructionsRecord, rule_id: str, text: str, origin: Origin) -> ItemChange:
+    """A rule's new wording, same id (the same words again: no change)."""
+    wanted = _flat(text)
+    if not wanted:
+        raise LearningFSError("the rule is empty; retire it instead")
+    rule = _rule(record, rule_id)
+    if rule.text == wanted:
+        return ItemChange(rule, changed=False)
+    rule.text, rule.updated = wanted, origin.timestamp()
+    return ItemChange(rule, changed=True)
+
+
+def retire_rule(record: InstructionsRecord, rule_id: str, origin: Origin) -> Item:
+    """A rule the agent should no longer follow: ``superseded``, kept in the file for history."""
+    rule = _rule(record, rule_id)
+    rule.status, rule.updated = "superseded", origin.timestamp()
+    return rule
+
+
+def demote_learning(record: LearningRecord) -> bool:
+    """Keep a learning out of the always-loaded context (``demoted: true``; search still finds it)."""
+    if record.extra.get("demoted") is True:
+        return False
+    record.extra["demoted"] = True
     return True

@@ -28,6 +28,7 @@ from learning_fs.errors import RecordNotFoundError, RecordParseError, UnsafePath
 from learning_fs.format.layout import is_private_path, kind_from_path, record_path, user_folder
 from learning_fs.format.records import USER_NAMESPACE, Record
 from learning_fs.format.slugs import check_relative_path, slugify
+from learning_fs.ops.origin import write_transaction
 from learning_fs.ops.provenance import Evidence, Origin, mode_value
 from learning_fs.repo import MemoryRepo
 from learning_fs.repo import trailers as names
@@ -153,22 +154,21 @@ class RecordWriter:
         if not records and not deletes:
             return SaveResult(None, None, [])
         subject = entries[0][0] if len(entries) == 1 else f"{self.store}: {len(entries)} changes from one turn"
-        body = _body(entries, evidence)
-        trailers = evidence.trailers()
+        changes = _turn_list(entries, evidence)
         if not self.proposes:
-            return self._write(self.repo.branch, records, deletes, subject, body, trailers, None)
+            return self._write(self.repo.branch, records, deletes, subject, changes, evidence, {}, None)
         if self._auto_approved(records, deletes):  # review.auto_approve in learning_fs.yaml
-            trailers[names.REVIEW] = "auto-approved"
-            return self._write(self.repo.branch, records, deletes, subject, body, trailers, None)
+            return self._write(self.repo.branch, records, deletes, subject, changes, evidence,
+                               {names.REVIEW: "auto-approved"}, None)
         with _proposal_lock:
             branch = self._proposal_branch(records, deletes)
             proposal_id = branch.removeprefix(PROPOSAL_PREFIX)
-            trailers[names.PROPOSAL] = proposal_id
-            return self._write(branch, records, deletes, subject, body, trailers, proposal_id)
+            return self._write(branch, records, deletes, subject, changes, evidence, {}, proposal_id)
 
-    def _write(self, branch: str, records: list[Record], deletes: list[str], subject: str, body: str,
-               trailers: dict[str, str], proposal_id: str | None) -> SaveResult:
-        with self.repo.transaction(subject, trailers=trailers, branch=branch, body=body) as tx:
+    def _write(self, branch: str, records: list[Record], deletes: list[str], subject: str, changes: str,
+               evidence: Origin, trailers: dict[str, str], proposal_id: str | None) -> SaveResult:
+        with write_transaction(self.repo, subject, evidence, branch=branch, body=changes, trailers=trailers,
+                               proposal=proposal_id) as tx:
             paths = [tx.write(record) for record in records]
             for path in deletes:
                 try:
@@ -368,17 +368,13 @@ def _stamp_source(record: Record, evidence: Origin) -> None:
     source.store = source.store or evidence.store or None
 
 
-def _body(entries: list[tuple[str, Origin]], evidence: Origin) -> str:
-    """Commit body: the changes of the turn (when several) and the evidence for them."""
-    parts = []
-    if len(entries) > 1:
-        lines = []
-        for summary, item in entries:
-            lines.append(f"- {summary}")
-            if item.reasoning and item.reasoning != evidence.reasoning:
-                lines.append(f"  Why: {' '.join(item.reasoning.split())}")
-        parts.append("\n".join(lines))
-    text = evidence.body()
-    if text:
-        parts.append(text)
-    return "\n\n".join(parts)
+def _turn_list(entries: list[tuple[str, Origin]], evidence: Origin) -> str:
+    """The changes of a turn, one line each, when it made several (the commit body; the evidence follows)."""
+    if len(entries) < 2:
+        return ""
+    lines = []
+    for summary, item in entries:
+        lines.append(f"- {summary}")
+        if item.reasoning and item.reasoning != evidence.reasoning:
+            lines.append(f"  Why: {' '.join(item.reasoning.split())}")
+    return "\n".join(lines)

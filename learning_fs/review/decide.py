@@ -19,6 +19,7 @@ import pygit2
 from learning_fs.errors import LearningFSError, RecordParseError
 from learning_fs.format.items import Item
 from learning_fs.format.records import DecisionRecord, EntityRecord, LearningRecord, MemoriesRecord, parse_record
+from learning_fs.ops.origin import write_transaction
 from learning_fs.ops.provenance import Origin
 from learning_fs.ops.rejections import Rejection, new_rejection, render_rejection
 from learning_fs.ops.validate import check_file
@@ -28,7 +29,9 @@ from learning_fs.review.proposals import Proposal, get_proposal, open_git
 
 log = logging.getLogger(__name__)
 
-REVIEW_TRAILERS = Origin(store="review", mode="manual").trailers()
+REVIEWER = Origin(store="review", mode="manual")
+"""The origin of every commit review makes (the approving merge, a rejection, an edit before approval)."""
+REVIEW_TRAILERS = REVIEWER.trailers()
 Editor = Callable[[str, bytes], "bytes | None"]
 """``edit(path, content) -> new content`` (None or the same bytes: unchanged); see :func:`approve`."""
 
@@ -97,9 +100,8 @@ def reject(repo: MemoryRepo, ident: str, reason: str, *, by: str | None = None) 
     rejection = new_rejection(proposal.id, proposal.kind, proposal.title.removeprefix("delete "),
                               _proposed_text(repo, proposal), reason, commit=proposal.tip,
                               namespace=proposal.namespace, rejected_by=by)
-    trailers = {**REVIEW_TRAILERS, names.REJECTED: proposal.id}
-    with repo.transaction(f"Reject proposal {proposal.id}: {proposal.title}", trailers=trailers,
-                          body=f"Reason: {reason}") as tx:
+    with write_transaction(repo, f"Reject proposal {proposal.id}: {proposal.title}", REVIEWER,
+                           trailers={names.REJECTED: proposal.id}, body=f"Reason: {reason}") as tx:
         tx.write_bytes(rejection.path, render_rejection(rejection).encode("utf-8"))
     _delete_branch(repo, proposal.branch)
     log.info("rejected %s: %s", proposal.id, reason)
@@ -139,8 +141,8 @@ def _apply_edits(repo: MemoryRepo, proposal: Proposal, edit: Editor) -> list[str
         changes[path] = after
     if not changes:
         return []
-    with repo.transaction(f"Edit proposal {proposal.id} before approving it", branch=proposal.branch,
-                          trailers={**REVIEW_TRAILERS, names.PROPOSAL: proposal.id}) as tx:
+    with write_transaction(repo, f"Edit proposal {proposal.id} before approving it", REVIEWER,
+                           branch=proposal.branch, proposal=proposal.id) as tx:
         for path, data in changes.items():
             tx.write_bytes(path, data)
     return sorted(changes)

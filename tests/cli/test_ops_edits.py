@@ -13,7 +13,15 @@ import pytest
 
 from learning_fs import MemoryRepo, ops
 from learning_fs.errors import LearningFSError, RecordNotFoundError
-from learning_fs.format.records import DecisionRecord, EntityRecord, MemoriesRecord, ProfileRecord, SessionRecord
+from learning_fs.format.records import (
+    DecisionRecord,
+    EntityRecord,
+    InstructionsRecord,
+    LearningRecord,
+    MemoriesRecord,
+    ProfileRecord,
+    SessionRecord,
+)
 
 ORIGIN = ops.Origin(store="test", user="alice", session="s-1")
 
@@ -188,3 +196,22 @@ def test_an_outcome_needs_a_known_quality_and_a_text():
 
 def first_path(repo: MemoryRepo) -> str:
     return next(record.path or "" for record in repo.list("memories"))
+
+
+def test_instruction_rules_are_added_once_reworded_and_retired_by_id():
+    record = InstructionsRecord(agent="support")
+    first = ops.put_rule(record, "Answer  in German.", ORIGIN)
+    assert first.changed and not ops.put_rule(record, "answer in german.", ORIGIN).changed
+    rule = first.item
+    assert ops.reword_rule(record, rule.id, "Answer in German unless asked otherwise.", ORIGIN).changed
+    assert not ops.reword_rule(record, rule.id, "Answer in German unless asked otherwise.", ORIGIN).changed
+    assert ops.retire_rule(record, rule.id, ORIGIN) is rule and rule.status == "superseded"
+    with pytest.raises(RecordNotFoundError, match="no active rule"):
+        ops.reword_rule(record, rule.id, "x", ORIGIN)  # a retired rule is history
+    assert ops.put_rule(record, "Answer in German.", ORIGIN).changed  # only an active rule counts as a repeat
+
+
+def test_demote_learning_once():
+    record = LearningRecord(title="Prefer uv", learning="Use uv.")
+    assert ops.demote_learning(record) and record.extra["demoted"] is True
+    assert not ops.demote_learning(record)
