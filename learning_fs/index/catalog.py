@@ -107,7 +107,7 @@ class Entry:
 
 
 class Catalog:
-    """Thread-safe access to the catalog through two SQLite connections.
+    """Thread-safe access to the catalog through two SQLite connections (and a third for ``version``).
 
     The main connection serves writes and entry lookups; the BM25 query of a search runs on a
     second, read-only one (WAL lets it read while the first writes), so a search's lexical
@@ -129,12 +129,18 @@ class Catalog:
         # Per-connection helpers for term_frequencies(): the index's vocabulary, and a scratch
         # table with the same tokenizer so query words are stemmed exactly as entries were.
         self._reader.executescript(_QUERY_HELPERS)
+        # A third connection that only ever asks data_version (see version()): never behind a lock
+        # that an FTS query holds.
+        self._watcher = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._watcher_lock = threading.Lock()
         self._partitions: dict[int, PartitionKey] = {}
         self._pids: dict[PartitionKey, int] = {}
         self._load_partitions()
 
     def close(self) -> None:
-        """Close both connections (the object is unusable afterwards)."""
+        """Close the connections (the object is unusable afterwards)."""
+        with self._watcher_lock:
+            self._watcher.close()
         with self._reader_lock:
             self._reader.close()
         with self._lock:
@@ -161,6 +167,15 @@ class Catalog:
         """Run a read query on the reader connection (the lexical side of a search)."""
         with self._reader_lock:
             return self._reader.execute(sql, params).fetchall()
+
+    def version(self) -> int:
+        """A number that changes whenever the catalog was written, by this process or another.
+
+        SQLite's ``data_version`` on a connection that never writes itself: what results derived
+        from the catalog (a turn's cached search passes) are keyed on. About 2 us.
+        """
+        with self._watcher_lock:
+            return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
 
     # -- key/value -------------------------------------------------------------------------
 

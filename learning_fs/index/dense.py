@@ -27,9 +27,8 @@ if TYPE_CHECKING:
 
     from learning_fs.repo.config import ChromaServer
 
-#: Above this share of a partition's vectors, a kind filter over-fetches and filters afterwards;
-#: below it, Chroma's ``where`` filter is cheaper than fetching that many neighbours.
-OVERFETCH_MIN_SHARE = 0.15
+#: The most neighbours one query over-fetches to filter by kind afterwards; a kind too rare to be
+#: found among that many uses Chroma's ``where`` filter (see ``search_index._shared_fetch``).
 MAX_FETCH = 1000
 #: Neighbour lists kept for reuse within a turn (see ``VectorStore._neighbours``).
 RECENT_QUERIES = 32
@@ -215,6 +214,11 @@ class VectorStore:
                 while len(self._recent) > RECENT_QUERIES:
                     self._recent.popitem(last=False)
         return found
+
+    @property
+    def generation(self) -> int:
+        """Changes with every write (before and after it): what a cached search result is keyed on."""
+        return self._generation
 
     def _forget(self) -> None:
         with self._recent_lock:

@@ -19,14 +19,15 @@ from the memory repository and can be rebuilt; nothing reads git.
 from __future__ import annotations
 
 import hashlib
-import math
+import logging
 import threading
+import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -34,7 +35,6 @@ from learning_fs.index.catalog import SCHEMA_VERSION, Catalog, Entry
 from learning_fs.index.chunking import CHUNK_OVERLAP, CHUNK_TOKENS, chunk_spans
 from learning_fs.index.dense import (
     MAX_FETCH,
-    OVERFETCH_MIN_SHARE,
     QueryPlan,
     VectorStore,
     chunk_id,
@@ -45,13 +45,16 @@ from learning_fs.index.embeddings import Embedder, default_embedder
 from learning_fs.index.errors import IndexMismatchError
 from learning_fs.index.fresh import FreshRow, FreshSegment
 from learning_fs.index.fusion import DENSE_FLOOR, DENSE_SURE, checked_fusion
-from learning_fs.index.lexical import lexical_search, query_terms
+from learning_fs.index.lexical import lexical_search, lexical_search_by_kind, query_terms
 from learning_fs.index.partitions import PRIVATE_BUCKETS, collection_suffix, partition_of, visible_partitions
 from learning_fs.index.snippets import best_chunk, make_snippet
 from learning_fs.index.types import USER_NAMESPACE, Hit, IndexDoc, SearchMode
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.sqlite3"
 CHROMA_DIR = "chroma"
@@ -63,6 +66,12 @@ FUSION_DEPTH = 50
 SHARED_UNION = "shared-a"
 #: Recent query embeddings kept (a turn's stores search the same message; see ``query_vector``).
 QUERY_VECTORS = 64
+#: Search passes kept for the other searches of a turn (catalog-checked neighbours, BM25 per
+#: kind; see ``SearchIndex._turn_cached``), and for how many seconds at most.
+TURN_KEPT = 16
+TURN_TTL = 5.0
+#: How deep a turn's BM25 pass over every kind goes (a store asking deeper gets a deeper pass).
+LEXICAL_PASS = 4 * FUSION_DEPTH
 #: Entries embedded and written per step of a bulk upsert (bounds memory, keeps transactions short).
 UPSERT_BATCH = 512
 
@@ -79,9 +88,13 @@ class SearchIndex:
         self.embedder = embedder
         self._buckets = buckets
         self._lexical_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lfs-lexical")
+        self._embed_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lfs-embed")
+        self._pending_vectors: dict[tuple[str, str], Future[np.ndarray]] = {}
         self.healed = False  # set by the service when this replaced an unreadable index folder
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._query_lock = threading.Lock()
+        self._turn_cache: OrderedDict[tuple[object, ...], tuple[tuple[int, int], float, object]] = OrderedDict()
+        self._turn_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -130,6 +143,7 @@ class SearchIndex:
 
     def close(self) -> None:
         """Fold the fresh segment into Chroma; release the catalog connection and worker threads."""
+        self._embed_pool.shutdown(wait=True)
         self._fresh.close()
         self._lexical_pool.shutdown(wait=True)
         self._vectors.close()
@@ -341,7 +355,7 @@ class SearchIndex:
         depth = max(FUSION_DEPTH, 3 * k)
         lexical: Future[list[tuple[str, float]]] | None = None
         if mode != "dense":
-            lexical = self._lexical_pool.submit(lexical_search, self._catalog, query, pids, kinds, depth)
+            lexical = self._lexical_pool.submit(self._lexical, query, pids, kinds, depth)
         dense: list[tuple[str, float, int]] = []
         if mode != "lexical":
             dense = self._dense_search(self.query_vector(query), pids, kinds, depth)
@@ -356,12 +370,45 @@ class SearchIndex:
             ranked = checked_fusion([(e, score) for e, score, _ in dense], lexical_hits, floor, sure)
         return self._hits(ranked[:k], best_chunk_of, query, user or None)
 
+    def _lexical(self, query: str, pids: list[int], kinds: set[str] | None, depth: int) -> list[tuple[str, float]]:
+        """BM25 hits of ``kinds`` in ``pids``; a kind-filtered search reads a pass over every kind
+        (:func:`lexical_search_by_kind`) that the turn's other stores then reuse."""
+        if kinds is None:
+            return lexical_search(self._catalog, query, pids, None, depth)
+        # One depth for every store of the turn (they ask 90-200 deep), so they share the pass.
+        deep = max(depth, LEXICAL_PASS)
+        key = ("lexical", query, tuple(pids), deep)
+        by_kind = self._turn_cached(key, lambda: lexical_search_by_kind(self._catalog, query, pids, deep))
+        if len(kinds) == 1:
+            return by_kind.get(next(iter(kinds)), [])[:depth]
+        merged = [hit for kind in kinds for hit in by_kind.get(kind, [])[:depth]]
+        return sorted(merged, key=lambda hit: -hit[1])[:depth]
+
+    def _turn_cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, or what it gave for ``key`` within the last :data:`TURN_TTL` seconds if
+        neither the catalog nor the vectors changed since (the several searches of one turn)."""
+        version = (self._catalog.version(), self._vectors.generation)
+        now = time.monotonic()
+        with self._turn_lock:
+            known = self._turn_cache.get(key)
+            if known is not None and known[0] == version and now - known[1] <= TURN_TTL:
+                self._turn_cache.move_to_end(key)
+                return cast(T, known[2])
+        value = compute()
+        with self._turn_lock:
+            if (self._catalog.version(), self._vectors.generation) == version:
+                self._turn_cache[key] = (version, now, value)
+                while len(self._turn_cache) > TURN_KEPT:
+                    self._turn_cache.popitem(last=False)
+        return value
+
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding, computed once for the several searches of one turn.
 
         Recall asks each store's search the same message (memories, entities, learnings,
         decisions): one embedding (8-11 ms) instead of four. A small LRU of recent queries,
-        keyed by embedder name, so a swapped-in bulk embedder (same model) reuses it too.
+        keyed by embedder name, so a swapped-in bulk embedder (same model) reuses it too. A
+        :meth:`prefetch` of the same query in flight is waited for, not repeated.
         """
         key = (self.embedder.name, query)
         with self._query_lock:
@@ -369,9 +416,43 @@ class SearchIndex:
             if vector is not None:
                 self._query_vectors.move_to_end(key)
                 return vector
-        vector = self.embedder.embed([query])[0]
+            pending = self._pending_vectors.get(key)
+        if pending is not None:
+            try:
+                return pending.result()
+            except Exception:  # the prefetch failed: embed here, where the error is the caller's
+                log.debug("query prefetch failed; embedding again", exc_info=True)
+        return self._embed_query(key)
+
+    def prefetch(self, query: str) -> None:
+        """Start embedding ``query`` on a worker thread; the turn's first search then waits for it.
+
+        The machine calls this as a turn starts, so the embedding (the largest single cost of a
+        turn's recall) overlaps the stores that read files before any of them searches.
+        """
+        if not query.strip():
+            return
+        key = (self.embedder.name, query)
+        with self._query_lock:
+            if key in self._query_vectors or key in self._pending_vectors:
+                return
+            try:
+                future = self._embed_pool.submit(self._embed_query, key)
+            except RuntimeError:  # closed: the search that follows says so
+                return
+            self._pending_vectors[key] = future
+        future.add_done_callback(lambda _: self._forget_pending(key, future))
+
+    def _forget_pending(self, key: tuple[str, str], future: Future[np.ndarray]) -> None:
+        with self._query_lock:
+            if self._pending_vectors.get(key) is future:
+                del self._pending_vectors[key]
+
+    def _embed_query(self, key: tuple[str, str]) -> np.ndarray:
+        vector = self.embedder.embed([key[1]])[0]
         with self._query_lock:
             self._query_vectors[key] = vector
+            self._query_vectors.move_to_end(key)
             while len(self._query_vectors) > QUERY_VECTORS:
                 self._query_vectors.popitem(last=False)
         return vector
@@ -379,8 +460,16 @@ class SearchIndex:
     def _dense_search(
         self, vector: np.ndarray, pids: list[int], kinds: set[str] | None, depth: int
     ) -> list[tuple[str, float, int]]:
-        """(entry id, cosine, best chunk) for up to ``depth`` entries, best first."""
-        fresh = self._fresh.view()  # before Chroma: a fold writes Chroma first, drops its rows after
+        """(entry id, cosine, best chunk) for up to ``depth`` entries, best first.
+
+        The stores of one turn search the same message in the same partitions, each for its own
+        kind. A collection is asked the same number of neighbours whatever the kind
+        (:func:`_shared_fetch`), so their searches share one Chroma query (the neighbour cache)
+        and one catalog check (:meth:`_vouched`), and each keeps its kind.
+        """
+        # Before Chroma: a fold writes Chroma first and drops its rows after. Kept for the turn
+        # like the passes (the rows live in the catalog: a fold or write changes its version).
+        fresh = self._turn_cached(("fresh",), self._fresh.view)
         allowed = list(pids)
         keys = {pid: self._catalog.partition_key(pid) for pid in pids}
         groups: list[tuple[str, list[int], str]] = []  # (collection, partitions it answers for, owner)
@@ -395,53 +484,74 @@ class SearchIndex:
         plans: list[QueryPlan] = []
         n_results = depth + depth // 2  # a long entry may have several chunks among them
         for tag, (suffix, members, owner) in enumerate(groups):
-            if owner:  # a private partition in a shared bucket: Chroma filters by owner
-                where = {"$and": [{"user": owner}, kind_filter]} if kind_filter else {"user": owner}
+            # A private partition shares a bucket: Chroma filters by owner (the privacy boundary
+            # of the bucket; the catalog check below is the second one).
+            mine: dict[str, Any] | None = {"user": owner} if owner else None
+            if kinds is None:
+                plans.append(QueryPlan(tag, suffix, n_results, mine))
+                continue
+            by_kind: dict[str, int] = {}
+            for p in members:
+                for kind_name, (vectors, _) in counts.get(p, {}).items():
+                    by_kind[kind_name] = by_kind.get(kind_name, 0) + vectors
+            total = sum(by_kind.values())
+            wanted = sum(by_kind.get(kind, 0) for kind in kinds)
+            if wanted == 0:
+                continue
+            fetch = _shared_fetch(total, wanted, depth)
+            if fetch is not None:
+                plans.append(QueryPlan(tag, suffix, fetch, mine))
+            else:  # a rare kind: Chroma's where filter is cheaper than fetching that many
+                where = {"$and": [mine, kind_filter]} if mine else kind_filter
                 plans.append(QueryPlan(tag, suffix, n_results, where))
-            elif kinds is None:
-                plans.append(QueryPlan(tag, suffix, n_results))
-            else:
-                total = sum(v for p in members for v, _ in counts.get(p, {}).values())
-                wanted = sum(counts.get(p, {}).get(kind, (0, 0))[0] for p in members for kind in kinds)
-                if wanted == 0:
-                    continue
-                share = wanted / total
-                if share >= OVERFETCH_MIN_SHARE:  # cheap: fetch more neighbours, filter afterwards
-                    # rounded up to a power of two, so the stores of one turn asking the same
-                    # collection for different kinds share one query (VectorStore._neighbours)
-                    wanted_n = 1 << max(0, math.ceil(n_results / share) - 1).bit_length()
-                    plans.append(QueryPlan(tag, suffix, min(wanted_n, MAX_FETCH, total)))
-                else:  # a rare kind: Chroma's where filter is cheaper than fetching that many
-                    plans.append(QueryPlan(tag, suffix, n_results, kind_filter))
         neighbours = self._vectors.search(vector, plans) if plans else []
         if fresh:  # pending vectors win over Chroma's copy of the same chunk (older, or deleted since)
             neighbours = [hit for hit in neighbours if hit[1] not in fresh.hidden]
             groups.append(("", allowed, ""))
+            # a plan only to key its catalog check: the pending rows searched, for these kinds
+            plans.append(QueryPlan(len(groups) - 1, "", n_results,
+                                   {"fresh": fresh.stamp, "kinds": sorted(kinds) if kinds is not None else None}))
             neighbours += [(len(groups) - 1, cid, similarity)
                            for cid, similarity in fresh.nearest(vector, allowed, kinds, n_results)]
-        best: dict[str, tuple[float, int, int]] = {}
+        by_tag: dict[int, list[tuple[str, float]]] = {}
         for tag, cid, similarity in neighbours:
-            entry_id, chunk = split_chunk_id(cid)
-            if entry_id not in best or similarity > best[entry_id][0]:
-                best[entry_id] = (similarity, chunk, tag)
+            by_tag.setdefault(tag, []).append((cid, similarity))
+        best: dict[str, tuple[float, int]] = {}
+        probe = vector.tobytes()
+        for plan in plans:
+            vouched = self._vouched(probe, plan, groups[plan.tag][1], by_tag.get(plan.tag, []))
+            for entry_id, similarity, chunk, kind in vouched:
+                if kinds is not None and kind not in kinds:
+                    continue
+                if entry_id not in best or similarity > best[entry_id][0]:
+                    best[entry_id] = (similarity, chunk)
         ranked = sorted(best.items(), key=lambda item: -item[1][0])
-        results: list[tuple[str, float, int]] = []
-        # Check the best candidates against the catalog, a slice at a time (each costs a lookup).
-        for start in range(0, len(ranked), 2 * depth):
-            if len(results) >= depth:
-                break
-            window = ranked[start : start + 2 * depth]
-            places = self._catalog.places(entry_id for entry_id, _ in window)
-            for entry_id, (similarity, chunk, tag) in window:
+        return [(entry_id, similarity, chunk) for entry_id, (similarity, chunk) in ranked[:depth]]
+
+    def _vouched(
+        self, probe: bytes, plan: QueryPlan, members: list[int], neighbours: list[tuple[str, float]]
+    ) -> list[tuple[str, float, int, str]]:
+        """(entry id, cosine, chunk, kind) of the neighbours the catalog vouches for: the entry is
+        in a partition this collection answers for here, and the chunk still exists.
+
+        Kept for the other searches of the turn (:meth:`_turn_cached`): the catalog lookup of
+        hundreds of neighbours cost more than the vector search itself.
+        """
+
+        def check() -> list[tuple[str, float, int, str]]:
+            allowed = set(members)
+            places = self._catalog.places(split_chunk_id(cid)[0] for cid, _ in neighbours)
+            vouched: list[tuple[str, float, int, str]] = []
+            for cid, similarity in neighbours:
+                entry_id, chunk = split_chunk_id(cid)
                 place = places.get(entry_id)
-                # Only vectors the catalog vouches for: a partition this collection answers for,
-                # a chunk that still exists, a kind that fits.
-                if place is None or place[0] not in groups[tag][1] or chunk >= place[2]:
+                if place is None or place[0] not in allowed or chunk >= place[2]:
                     continue
-                if kinds is not None and place[1] not in kinds:
-                    continue
-                results.append((entry_id, similarity, chunk))
-        return results[:depth]
+                vouched.append((entry_id, similarity, chunk, place[1]))
+            return vouched
+
+        key = ("dense", probe, plan.collection, plan.n_results, repr(plan.where), tuple(members), len(neighbours))
+        return self._turn_cached(key, check)
 
     def _hits(
         self, ranked: list[tuple[str, float]], best_chunk_of: dict[str, int], query: str, user: str | None
@@ -529,6 +639,20 @@ def _forget_lost(catalog: Catalog, entry_ids: list[str]) -> list[str]:
     entries = catalog.entries(entry_ids)
     catalog.delete_ids(list(entries))
     return sorted({entry.path for entry in entries.values()})
+
+
+def _shared_fetch(total: int, wanted: int, depth: int) -> int | None:
+    """How many neighbours to fetch from a collection (or a user's partition) of ``total`` vectors,
+    ``wanted`` of them of the kinds asked, to filter by kind afterwards; None: the kinds are too
+    rare, use Chroma's filter instead.
+
+    Always :data:`MAX_FETCH` (every vector of a smaller one, stale ones included), whatever the
+    kind and the depth: every store of a turn then asks the collection the same question, and they
+    share one query (the neighbour cache) and one catalog check. A kind is over-fetched when
+    ``depth`` entries of it are expected among them (Chroma's filter cost 5-10x an unfiltered
+    query, measured).
+    """
+    return MAX_FETCH if total <= MAX_FETCH or wanted * MAX_FETCH >= depth * total else None
 
 
 def _same(stored: Entry, entry: Entry) -> bool:

@@ -233,6 +233,11 @@ class RepoIndex:
             hits = [hit for hit in hits if not _expired(hit, stamp)]
         return [_cleaned(hit) for hit in hits]
 
+    def prefetch(self, query: str) -> None:
+        """Start embedding ``query`` in the background for the searches that follow (a turn's)."""
+        self._check_open()
+        self.index.prefetch(query)
+
     # -- keeping it current ----------------------------------------------------------------------
     def catch_up(self, progress: Progress | None = None) -> SyncReport:
         """Index what changed since the last sync (committed or not); proportional to the changes."""

@@ -297,6 +297,7 @@ class LearningMachine(AgnoMachineMixin):
     def _recall(self, user_id: str | None, session_id: str | None, message: str | None,
                 extra: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """(recalled data, rendered blocks) of every store, each granted its share of the budget."""
+        self._prefetch(message)
         self._await_pending(user_id, session_id)
         budget = extra.get("budget")
         extra = {key: value for key, value in extra.items() if key != "budget"}
@@ -321,6 +322,20 @@ class LearningMachine(AgnoMachineMixin):
         self._note_context(recalled, ctx)
         return recalled, texts
 
+    def _prefetch(self, message: str | None) -> None:
+        """Let the searcher embed the message while the first stores read their files.
+
+        Every searching store of the turn asks the same message, so it is embedded once, and
+        from the turn's start (a ``Searcher`` without ``prefetch`` simply embeds on first search).
+        """
+        prefetch = getattr(self.searcher, "prefetch", None)
+        if not message or not callable(prefetch):
+            return
+        try:
+            prefetch(message)
+        except Exception:  # an optimisation only: the searches embed the message themselves
+            log.debug("searcher prefetch failed", exc_info=True)
+
     async def arecall(self, user_id: str | None = None, session_id: str | None = None,
                       message: str | None = None, **extra: Any) -> dict[str, Any]:
         """Async twin of :meth:`recall` (uses a store's ``arecall`` when it has one)."""
@@ -328,6 +343,7 @@ class LearningMachine(AgnoMachineMixin):
 
     async def _arecall(self, user_id: str | None, session_id: str | None, message: str | None,
                        extra: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        self._prefetch(message)
         if user_id is not None or session_id is not None:
             await asyncio.to_thread(self._await_pending, user_id, session_id)
         budget = extra.get("budget")

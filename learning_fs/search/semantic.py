@@ -62,6 +62,11 @@ class IndexSearcher:
                 return found[:limit]
             fetch = min(3 * fetch, MAX_FETCH)
 
+    def prefetch(self, query: str) -> None:
+        """Embed ``query`` in the background: the turn's searches (one per store) then share it."""
+        if query.strip():
+            self.index.prefetch(query)
+
     def close(self) -> None:
         if self._owns:
             self.index.close()
@@ -125,6 +130,12 @@ class LazyIndexSearcher:
                user: str | None = None, limit: int = 5, include_inactive: bool = False) -> list[SearchHit]:
         return self._open().search(query, kind=kind, namespace=namespace, user=user, limit=limit,
                                    include_inactive=include_inactive)
+
+    def prefetch(self, query: str) -> None:
+        """Pass a turn's message on to the index once it is built (before that: nothing to do)."""
+        prefetch = getattr(self._inner, "prefetch", None)
+        if callable(prefetch):
+            prefetch(query)
 
     @property
     def opened(self) -> bool:
