@@ -139,7 +139,9 @@ def run(tasks: list[Task], store: str, searcher_kind: str, embedder: CachedEmbed
     for mode in legs:
         out[f"ndcg:{mode}"], out[f"rall5:{mode}"] = [], []
     for n, task in enumerate(tasks, 1):
-        with tempfile.TemporaryDirectory() as tmp:
+        # ignore_cleanup_errors: a .git/index repair still running on a loaded machine (past the flush
+        # below) must not cost the whole table
+        with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
             repo, ids = write_repo(Path(tmp) / "repo", task, store)
             index = RepoIndex.open(repo, embedder=embedder) if searcher_kind == "index" else None
             try:
