@@ -23,6 +23,8 @@ from learning_fs.stores import (
     LearnedKnowledgeStore,
     UserMemoryConfig,
     UserMemoryStore,
+    UserProfileConfig,
+    UserProfileStore,
 )
 from tests.cli.conftest import Invoke
 from tests.stores.conftest import tools
@@ -111,6 +113,85 @@ def test_cli_and_agent_tools_save_learnings_by_the_same_rule(tmp_path: Path, rep
 
     assert learnings(MemoryRepo(repo_dir)) == learnings(agent_repo) == [("Use uv", "Use uv in CI; pin it.",
                                                                          ["ci", "python"])]
+    agent_repo.close()
+
+
+def _memory_ids(repo: MemoryRepo) -> list[str]:
+    return [m.id for record in repo.list("memories") for m in record.memories]  # type: ignore[attr-defined]
+
+
+def test_cli_and_agent_tools_correct_and_forget_memories_alike(tmp_path: Path, repo_dir: Path, lfs: Invoke) -> None:
+    """``edit memory`` / ``update_memory`` and ``forget memory`` / ``delete_memory``: same file, same refusals."""
+    for memory in MEMORIES[:2]:
+        assert lfs("add", "memory", "--user", "alice", memory).exit_code == 0
+    first, second = _memory_ids(MemoryRepo(repo_dir))
+    assert lfs("edit", "memory", "--user", "alice", first, "Prefers  short answers, with code.").exit_code == 0
+    unchanged = lfs("edit", "memory", "--user", "alice", first, "Prefers short answers, with code.")
+    assert unchanged.exit_code == 0 and "no commit" in unchanged.output
+    assert lfs("forget", "memory", "--user", "alice", second).exit_code == 0
+    missing = lfs("forget", "memory", "--user", "alice", second)
+    assert missing.exit_code == 1 and f"no memory with id {second!r}" in missing.output
+
+    agent_repo = MemoryRepo.init(tmp_path / "agent")
+    bound = tools(UserMemoryStore(UserMemoryConfig(mode="agentic"), agent_repo), agent_repo, user_id="alice")
+    for memory in MEMORIES[:2]:
+        bound["add_memory"](memory=memory)
+    first, second = _memory_ids(agent_repo)
+    assert bound["update_memory"](memory_id=first, memory="Prefers  short answers, with code.").startswith("Updated")
+    assert bound["update_memory"](memory_id=first, memory="Prefers short answers, with code.") == "Unchanged."
+    assert bound["delete_memory"](memory_id=second).startswith("Deleted")
+    assert bound["delete_memory"](memory_id=second) == f"Error: no memory with id {second!r}."
+
+    assert files(MemoryRepo(repo_dir)) == files(agent_repo)
+    [shape_of] = files(agent_repo).values()
+    assert shape_of["memories"] == [("Prefers short answers, with code.", "active")]
+    agent_repo.close()
+
+
+def test_cli_and_agent_tools_retire_facts_and_archive_entities_alike(tmp_path: Path, repo_dir: Path,
+                                                                      lfs: Invoke) -> None:
+    for fact in ("Has an office in Berlin.", "Berlin team: 12 people.", "Runs PostgreSQL 15."):
+        assert lfs("add", "fact", "--entity", "Acme Corp", fact).exit_code == 0
+    assert lfs("forget", "fact", "--entity", "Acme Corp", "berlin").exit_code == 0
+    missing = lfs("forget", "fact", "--entity", "Acme Corp", "berlin")
+    assert missing.exit_code == 1 and "Acme Corp has no active fact matching 'berlin'" in missing.output
+    assert lfs("forget", "entity", "Acme Corp").exit_code == 0
+
+    agent_repo = MemoryRepo.init(tmp_path / "agent")
+    bound = tools(EntityMemoryStore(EntityMemoryConfig(mode="agentic"), agent_repo), agent_repo, user_id="alice")
+    for fact in ("Has an office in Berlin.", "Berlin team: 12 people.", "Runs PostgreSQL 15."):
+        bound["add_fact"](entity="Acme Corp", fact=fact)
+    assert bound["forget"](entity="Acme Corp", fact="berlin").startswith("Retired 2 fact(s)")
+    assert bound["forget"](entity="Acme Corp", fact="berlin") == \
+        "Error: Acme Corp has no active fact matching 'berlin'."
+    assert bound["forget"](entity="Acme Corp").startswith("Archived")
+
+    def entities(repo: MemoryRepo) -> list[tuple[dict[str, Any], list[str]]]:
+        return [(shape(record), record.tags) for record in repo.list("entity")]
+
+    assert entities(MemoryRepo(repo_dir)) == entities(agent_repo)
+    [(acme, tags)] = entities(agent_repo)
+    assert [f[1] for f in acme["facts"]] == ["expired", "expired", "active"] and tags == ["archived"]
+    agent_repo.close()
+
+
+def test_cli_and_agent_tools_update_a_profile_alike(tmp_path: Path, repo_dir: Path, lfs: Invoke) -> None:
+    assert lfs("edit", "profile", "--user", "alice", "--set", "name=Alice Martin", "--set",
+               "preferred_name=Alice").exit_code == 0
+    again = lfs("edit", "profile", "--user", "alice", "--set", "preferred_name=Alice")
+    assert again.exit_code == 0 and "no commit" in again.output
+
+    agent_repo = MemoryRepo.init(tmp_path / "agent")
+    update = tools(UserProfileStore(UserProfileConfig(mode="agentic"), agent_repo), agent_repo,
+                   user_id="alice")["update_user_profile"]
+    assert update(name="Alice Martin", preferred_name="Alice").startswith("Updated profile")
+    assert update(preferred_name="Alice") == "Profile already up to date."
+
+    def fields(repo: MemoryRepo) -> list[dict[str, Any]]:
+        return [record.fields for record in repo.list("profile")]  # type: ignore[attr-defined]
+
+    assert fields(MemoryRepo(repo_dir)) == fields(agent_repo) == [
+        {"name": "Alice Martin", "preferred_name": "Alice"}]
     agent_repo.close()
 
 
