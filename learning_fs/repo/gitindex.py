@@ -142,35 +142,58 @@ def _index_file(root: Path, git_dir: Path) -> Path:
     return git_dir / "index"
 
 
-def _out_of_step(index_file: Path, head_tree: pygit2.Tree | None, paths: list[str]
+def _out_of_step(root: Path, index_file: Path, head_tree: pygit2.Tree | None, paths: list[str]
                  ) -> dict[str, tuple[int, str] | None]:
     """``path -> (mode, blob id) in the index, or None`` for those of ``paths`` where index and HEAD differ.
 
-    One tree-to-index diff in libgit2 (~30 ms at 100k files) instead of a HEAD lookup per path
-    (~45 µs each: 0.9 s for the 20k recent paths), so re-checking recent paths stays cheap.
+    One ``git diff-index --cached`` against HEAD's tree, in a child process: git skips every
+    folder its cache-tree says is unchanged and never holds this process's GIL. The libgit2
+    tree-to-index diff it replaces loaded the whole index and walked the whole tree *inside* the
+    writer's process (~250 ms of GIL at 100k files, once a second while agents write), and each
+    write beside it waited for the GIL: one-record writes went from ~8 ms to ~22 ms p50 at 100k.
     """
     if not index_file.exists():
         return dict.fromkeys(paths)
-    index = pygit2.Index(str(index_file))
-    if head_tree is None:
-        candidates = paths
-    else:
-        differing = set()
-        for delta in head_tree.diff_to_index(index).deltas:
-            differing.add(delta.old_file.path)
-            differing.add(delta.new_file.path)
-        candidates = [path for path in paths if path in differing]
-    entries: dict[str, tuple[int, str] | None] = {}
-    for path in candidates:
-        try:
-            entry = index[path]
-        except KeyError:
-            entries[path] = None
+    if head_tree is None:  # an empty repository: a handful of entries, read them directly
+        index = pygit2.Index(str(index_file))
+        entries: dict[str, tuple[int, str] | None] = {}
+        for path in paths:
+            try:
+                entry = index[path]
+            except KeyError:
+                entries[path] = None
+                continue
+            except ValueError:  # in conflict (stages 1-3): the person is resolving it; leave it
+                continue
+            entries[path] = (entry.mode, str(entry.id))
+        return entries
+    differing, conflicted = _index_differs(root, index_file, str(head_tree.id))
+    return {path: differing[path] for path in paths if path in differing and path not in conflicted}
+
+
+def _index_differs(root: Path, index_file: Path, tree: str) -> tuple[dict[str, tuple[int, str] | None], set[str]]:
+    """Where the index differs from ``tree``: ``path -> index (mode, blob id)`` (None: not in the
+    index), and the paths in conflict (stages 1-3: the person is resolving them)."""
+    env = {**os.environ, "GIT_INDEX_FILE": str(index_file)}
+    result = subprocess.run(["git", "diff-index", "--cached", "-z", "--no-renames", "--abbrev=40", tree],
+                            cwd=root, env=env, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"git diff-index failed: {result.stderr.decode(errors='replace').strip()}")
+    fields = result.stdout.split(b"\0")
+    found: dict[str, tuple[int, str] | None] = {}
+    conflicted: set[str] = set()
+    for header, name in zip(fields[::2], fields[1::2], strict=False):
+        parts = header.decode().lstrip(":").split()  # <HEAD mode> <index mode> <HEAD id> <index id> <status>
+        if len(parts) < 5:
             continue
-        except ValueError:  # in conflict (stages 1-3): the person is resolving it; leave it
-            continue
-        entries[path] = (entry.mode, str(entry.id))
-    return entries
+        path = name.decode("utf-8", "surrogateescape")
+        if parts[4].startswith("U"):
+            conflicted.add(path)
+        elif parts[4].startswith("D"):
+            found[path] = None
+        else:
+            found[path] = (int(parts[1], 8), parts[3])
+    return found, conflicted
 
 
 def sync_index(root: Path, git_dir: Path,
@@ -218,7 +241,7 @@ def _sync_locked(root: Path, git_dir: Path, under_write_lock: Callable[[Callable
     except (pygit2.GitError, KeyError):
         head_tree = None
     lines = []
-    for path, have in _out_of_step(_index_file(root, git_dir), head_tree, paths).items():
+    for path, have in _out_of_step(root, _index_file(root, git_dir), head_tree, paths).items():
         try:
             entry = head_tree[path] if head_tree is not None else None
         except KeyError:
