@@ -90,6 +90,23 @@ def build_server(service: MemoryService, *, name: str = "learning-fs") -> MCPSer
         return _call(service.add_memory, text, user_id=user_id, session_id=session_id)
 
     @server.tool(annotations=writes)
+    def update_memory(memory_id: str, text: str, user_id: UserId = None,
+                      session_id: SessionId = None) -> dict[str, Any]:
+        """Correct one of the user's memories by id (it keeps its id; the same text changes nothing)."""
+        return _call(service.update_memory, memory_id, text, user_id=user_id, session_id=session_id)
+
+    @server.tool(annotations=writes)
+    def forget_memory(memory_id: str, user_id: UserId = None, session_id: SessionId = None) -> dict[str, Any]:
+        """Forget one of the user's memories by id (git history keeps it)."""
+        return _call(service.forget_memory, memory_id, user_id=user_id, session_id=session_id)
+
+    @server.tool(annotations=writes)
+    def forget_fact(entity: str, fact: str, namespace: Namespace = "global", user_id: UserId = None,
+                    session_id: SessionId = None) -> dict[str, Any]:
+        """Retire an entity's fact that is no longer true (by id or words; kept in the file, struck through)."""
+        return _call(service.forget_fact, entity, fact, namespace=namespace, user_id=user_id, session_id=session_id)
+
+    @server.tool(annotations=writes)
     def add_fact(entity: str, text: str, entity_type: str | None = None, namespace: Namespace = "global",
                  user_id: UserId = None, session_id: SessionId = None) -> dict[str, Any]:
         """Add a fact to a named entity (person, company, project…), creating the entity if needed."""

@@ -193,9 +193,7 @@ class MemoryService:
         """Remember an observation about the user (their private ``memories.md``)."""
         from learning_fs import ops
 
-        user = self.user(user_id)
-        if user is None:
-            raise ScopeError("a memory is private to a user: start the server with --user ID")
+        user = self._memory_owner(user_id)
         origin = self._origin(user, session_id)
         with self._write(f"Remember about {user}: {_short(text)}", origin) as tx:
             record, item = ops.add_memory(tx, user, text, origin)
@@ -273,6 +271,49 @@ class MemoryService:
                                                  namespace=namespace)
         return {"entity": source.name, "path": source.path, "target": other.name, "target_path": other.path,
                 **_commit(tx)}
+
+    def update_memory(self, memory_id: str, text: str, *, user_id: str | None = None,
+                      session_id: str | None = None) -> dict[str, Any]:
+        """Correct one of the user's memories (same id, new text); the same text again changes nothing."""
+        from learning_fs import ops
+
+        user = self._memory_owner(user_id)
+        origin = self._origin(user, session_id)
+        with self._write(f"Update memory about {user}: {_short(text)}", origin) as tx:
+            record, change = ops.edit_memory(tx, user, memory_id, text, origin)
+        return {"id": change.item.id, "path": record.path, "text": change.item.text, "changed": change.changed,
+                **_commit(tx)}
+
+    def forget_memory(self, memory_id: str, *, user_id: str | None = None,
+                      session_id: str | None = None) -> dict[str, Any]:
+        """Take one of the user's memories out of their file (git history keeps it)."""
+        from learning_fs import ops
+
+        user = self._memory_owner(user_id)
+        origin = self._origin(user, session_id)
+        with self._write(f"Forget about {user}", origin) as tx:
+            record, item = ops.forget_memory(tx, user, memory_id, origin)
+            tx.message = f"Forget about {user}: {_short(item.text)}"
+        return {"id": item.id, "path": record.path, **_commit(tx)}
+
+    def forget_fact(self, entity: str, fact: str, *, namespace: str = "global", user_id: str | None = None,
+                    session_id: str | None = None) -> dict[str, Any]:
+        """Retire an entity's facts with that id or containing those words (kept in the file, struck)."""
+        from learning_fs import ops
+
+        user = self.user(user_id)
+        self._needs_user(namespace, user)
+        origin = self._origin(user, session_id)
+        with self._write(f"Retire fact of {_short(entity, 40)}", origin) as tx:
+            record, retired = ops.forget_fact(tx, entity, fact, origin, namespace=namespace)
+            tx.message = f"{_short(record.name, 40)}: retire {_short(retired[0].text)}"
+        return {"entity": record.name, "path": record.path, "retired": [f.id for f in retired], **_commit(tx)}
+
+    def _memory_owner(self, user_id: str | None) -> str:
+        user = self.user(user_id)
+        if user is None:
+            raise ScopeError("a memory is private to a user: start the server with --user ID")
+        return user
 
     def propose_learning(self, title: str, text: str, *, why: str | None = None, context: str = "",
                          tags: Sequence[str] = (), namespace: str = "global", user_id: str | None = None,

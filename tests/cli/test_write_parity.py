@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from learning_fs.format.layout import record_path
 from learning_fs.format.records import EntityRecord, MemoriesRecord, Record
 from learning_fs.ops import Origin, RecordWriter, add_fact, put_memory
@@ -116,8 +118,9 @@ def test_cli_and_agent_tools_save_learnings_by_the_same_rule(tmp_path: Path, rep
     agent_repo.close()
 
 
-def _memory_ids(repo: MemoryRepo) -> list[str]:
-    return [m.id for record in repo.list("memories") for m in record.memories]  # type: ignore[attr-defined]
+def _memory_ids(repo: MemoryRepo, user: str = "alice") -> list[str]:
+    return [m.id for record in repo.list("memories") if record.user == user
+            for m in record.memories]  # type: ignore[attr-defined]
 
 
 def test_cli_and_agent_tools_correct_and_forget_memories_alike(tmp_path: Path, repo_dir: Path, lfs: Invoke) -> None:
@@ -193,6 +196,49 @@ def test_cli_and_agent_tools_update_a_profile_alike(tmp_path: Path, repo_dir: Pa
     assert fields(MemoryRepo(repo_dir)) == fields(agent_repo) == [
         {"name": "Alice Martin", "preferred_name": "Alice"}]
     agent_repo.close()
+
+
+def test_mcp_corrects_and_forgets_like_the_cli_and_only_for_its_user(tmp_path: Path, repo_dir: Path,
+                                                                      lfs: Invoke) -> None:
+    from learning_fs.errors import LearningFSError
+    from learning_fs.mcp import MemoryService
+
+    assert lfs("add", "memory", "--user", "bob", "Bob's locker code is 4711.").exit_code == 0
+    for memory in MEMORIES[:2]:
+        assert lfs("add", "memory", "--user", "alice", memory).exit_code == 0
+    for fact in ("Has an office in Berlin.", "Runs PostgreSQL 15."):
+        assert lfs("add", "fact", "--entity", "Acme Corp", fact).exit_code == 0
+    cli_repo = MemoryRepo(repo_dir)
+    first, second = _memory_ids(cli_repo)
+    assert lfs("edit", "memory", "--user", "alice", first, "Prefers short answers, with code.").exit_code == 0
+    assert lfs("forget", "memory", "--user", "alice", second).exit_code == 0
+    assert lfs("forget", "fact", "--entity", "Acme Corp", "berlin").exit_code == 0
+
+    mcp_repo = MemoryRepo.init(tmp_path / "mcp")
+    bob = MemoryService(mcp_repo, users=["bob"])
+    bob.add_memory("Bob's locker code is 4711.")
+    service = MemoryService(mcp_repo, users=["alice"])
+    for memory in MEMORIES[:2]:
+        service.add_memory(memory)
+    for fact in ("Has an office in Berlin.", "Runs PostgreSQL 15."):
+        service.add_fact("Acme Corp", fact)
+    first, second = _memory_ids(mcp_repo)
+    [bob_id] = _memory_ids(mcp_repo, "bob")
+    assert service.update_memory(first, "Prefers short answers, with code.")["changed"] is True
+    assert service.update_memory(first, "Prefers short answers, with code.")["commit"] is None
+    assert service.forget_memory(second)["id"] == second
+    assert service.forget_fact("Acme Corp", "berlin")["retired"]
+    with pytest.raises(LearningFSError, match=f"no memory with id {bob_id!r}"):
+        service.forget_memory(bob_id)  # another user's memory is not this server's to forget
+    with pytest.raises(LearningFSError, match="does not act for user 'bob'"):
+        service.forget_memory(bob_id, user_id="bob")
+
+    assert files(cli_repo) == files(mcp_repo)
+    assert any(m == ("Bob's locker code is 4711.", "active") for f in files(mcp_repo).values()
+               for m in f.get("memories", []))
+    service.close()
+    bob.close()
+    mcp_repo.close()
 
 
 def test_a_custom_store_transaction_holds_the_lock_from_read_to_commit(repo: MemoryRepo) -> None:

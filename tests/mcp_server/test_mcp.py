@@ -73,7 +73,7 @@ async def _exercise(client: Client, repo_path: Path) -> None:
     tools = {tool.name for tool in (await client.list_tools()).tools}
     assert {"search", "add_memory", "build_context", "add_fact", "add_relationship", "add_learning",
             "add_decision", "add_event", "propose_learning", "list_proposals", "show_proposal",
-            "validate", "show"} <= tools
+            "validate", "show", "update_memory", "forget_memory", "forget_fact"} <= tools
 
     added = _data(await client.call_tool("add_memory", {"text": "Alice drinks oat milk flat whites"}))
     assert added["commit"] and added["path"].startswith("users/")
