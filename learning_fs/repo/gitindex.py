@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -38,7 +39,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pygit2
-from filelock import BaseFileLock, FileLock, Timeout
+from filelock import FileLock, Timeout
 
 OPERATIONS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG",
               "sequencer")  # the same list as worktree.OPERATIONS (gitindex also runs as a bare script)
@@ -203,22 +204,25 @@ def sync_index(root: Path, git_dir: Path,
 
     ``under_write_lock`` runs the journal claim inside the repository's write lock, so no writer
     appends to a journal that is being drained. ``drain=False`` (the pre-commit hook) only reads
-    the journals, so it never needs the write lock and never waits for the library's writers.
-    Raises :class:`IndexBusy` (journal kept for a retry) when git's ``index.lock`` is held.
+    the journals and takes no lock of the library's, so it never waits for the library's writers
+    or syncs. Raises :class:`IndexBusy` (journal kept for a retry) when git's ``index.lock`` is
+    held or a person's git command that writes the index is running.
     """
-    lock: BaseFileLock | None = FileLock(str(git_dir / INDEX_LOCK), timeout=lock_timeout)
-    assert lock is not None
+    if not drain:
+        return _sync_locked(root, git_dir, None, drain)
+    from learning_fs.repo import gitprocs  # not at the top: this file also runs as the hook's script
+
+    if gitprocs.running(root, git_dir, gitprocs.INDEX_WRITERS):  # their index is theirs; the hook covers a commit
+        raise IndexBusy("a git command that writes the index is running")
+    lock = FileLock(str(git_dir / INDEX_LOCK), timeout=lock_timeout)
     try:
         lock.acquire()
     except Timeout:
-        if drain:
-            raise IndexBusy("another sync holds the index lock") from None
-        lock = None  # the hook: a library sync is mid-way; go ahead (git serialises index writes)
+        raise IndexBusy("another sync holds the index lock") from None
     try:
         return _sync_locked(root, git_dir, under_write_lock, drain)
     finally:
-        if lock is not None:
-            lock.release()
+        lock.release()
 
 
 def _sync_locked(root: Path, git_dir: Path, under_write_lock: Callable[[Callable[[], None]], None] | None,
@@ -228,11 +232,64 @@ def _sync_locked(root: Path, git_dir: Path, under_write_lock: Callable[[Callable
             under_write_lock(lambda: claim_journal(git_dir))
         else:
             claim_journal(git_dir)
-    claims = sorted(git_dir.glob(f"{JOURNAL}.*"))
-    live = [journal_path(git_dir)] if not drain else []
-    pending = _read_claims([git_dir / RECENT, *claims, *live])
+        claims = sorted(git_dir.glob(f"{JOURNAL}.*"))
+        pending = _read_claims([git_dir / RECENT, *claims])
+    else:
+        claims, pending = _read_consistently(git_dir)
     if not pending:
         return 0
+    index_file = _index_file(root, git_dir)
+    lines = _repairs(root, git_dir, pending, index_file)
+    copy = None
+    if lines and drain and index_file == git_dir / "index":  # the library's sync: on a copy, swapped in
+        copy = _snapshot(git_dir)
+    try:
+        if copy is not None:
+            lines = _repairs(root, git_dir, pending, copy.path)
+        if lines:
+            env = {**os.environ, "GIT_INDEX_FILE": str(copy.path)} if copy is not None else None
+            result = subprocess.run(
+                ["git", "update-index", "-z", "--index-info"], cwd=root, env=env,
+                input="".join(line + "\0" for line in lines).encode(), capture_output=True, check=False,
+            )
+            if result.returncode != 0:
+                raise IndexBusy(result.stderr.decode(errors="replace").strip())
+            if copy is not None:
+                copy.swap_in(root)
+            _stamp_index(root, git_dir)
+    finally:
+        if copy is not None:
+            copy.path.unlink(missing_ok=True)
+    if claims and drain:
+        _remember_synced(git_dir, claims)
+    return len(lines)
+
+
+def _read_consistently(git_dir: Path) -> tuple[list[Path], dict[str, set[str] | None]]:
+    """The hook's read of the journals: again while a library sync moved claims into RECENT meanwhile.
+
+    The hook takes no lock; a sync in another process may rewrite RECENT and delete the claims it
+    drained between the hook's reads, so the read counts only when the listing did not change.
+    """
+    def listing() -> tuple[list[str], tuple[int, int] | None]:
+        try:
+            st = (git_dir / RECENT).stat()
+            recent: tuple[int, int] | None = (st.st_ino, st.st_mtime_ns)
+        except FileNotFoundError:
+            recent = None
+        return sorted(p.name for p in git_dir.glob(f"{JOURNAL}*")), recent
+
+    pending: dict[str, set[str] | None] = {}
+    for _ in range(10):
+        before = listing()
+        pending = _read_claims([git_dir / RECENT, *(git_dir / name for name in before[0])])
+        if listing() == before:
+            break
+    return [], pending
+
+
+def _repairs(root: Path, git_dir: Path, pending: dict[str, set[str] | None], index_file: Path) -> list[str]:
+    """``git update-index --index-info`` lines that bring the library's stale entries in ``index_file`` to HEAD."""
     paths = sorted(pending)
     deferred = _deferred_paths(git_dir)  # written during a person's merge: not on disk yet, still the library's
     repo = pygit2.Repository(str(git_dir))
@@ -241,7 +298,7 @@ def _sync_locked(root: Path, git_dir: Path, under_write_lock: Callable[[Callable
     except (pygit2.GitError, KeyError):
         head_tree = None
     lines = []
-    for path, have in _out_of_step(root, _index_file(root, git_dir), head_tree, paths).items():
+    for path, have in _out_of_step(root, index_file, head_tree, paths).items():
         try:
             entry = head_tree[path] if head_tree is not None else None
         except KeyError:
@@ -257,17 +314,98 @@ def _sync_locked(root: Path, git_dir: Path, under_write_lock: Callable[[Callable
         if not stale:
             continue  # a change a person staged (or `commit -a` took from their edit): theirs
         lines.append(f"0 {_ZERO}\t{path}" if wanted is None else f"{wanted[0]:o} {wanted[1]}\t{path}")
-    if lines:
-        result = subprocess.run(
-            ["git", "update-index", "-z", "--index-info"], cwd=root,
-            input="".join(line + "\0" for line in lines).encode(), capture_output=True, check=False,
-        )
-        if result.returncode != 0:
-            raise IndexBusy(result.stderr.decode(errors="replace").strip())
-        _stamp_index(root, git_dir)
-    if claims and drain:
-        _remember_synced(git_dir, claims)
-    return len(lines)
+    return lines
+
+
+COPY = "learning_fs-index-copy"  # a library sync's private copy of .git/index, updated and renamed into place
+
+
+class _IndexCopy:
+    """The library's sync works on a copy of ``.git/index`` and holds git's ``index.lock`` only to swap it in.
+
+    ``git update-index`` on the real index holds ``index.lock`` while it rewrites the whole file
+    (49–79 ms at 100k entries); a person's ``git add`` or ``git commit`` that starts then dies with
+    "index.lock: File exists". Here the rewrite happens on a private copy, and ``index.lock`` is
+    taken (``O_EXCL``, git's own protocol) only for the microseconds it takes to check that
+    ``.git/index`` is still the file that was copied and to rename the copy over it. A changed
+    index (a person staged something meanwhile) or a held lock is :class:`IndexBusy`: retried later.
+    """
+
+    def __init__(self, git_dir: Path, path: Path, ident: tuple[int, int, int] | None) -> None:
+        self.git_dir, self.path, self.ident = git_dir, path, ident
+
+    def swap_in(self, root: Path) -> None:
+        from learning_fs.repo import gitprocs  # not at the top: this file also runs as the hook's script
+
+        if gitprocs.running(root, self.git_dir, gitprocs.INDEX_WRITERS):
+            raise IndexBusy("a git command that writes the index is running")
+        lock = self.git_dir / "index.lock"
+        # The lock is made by linking a file that already says whose it is, so one left by a writer
+        # killed in these microseconds is recognised (and removed) instead of blocking git for good.
+        mark = self.path.with_name(self.path.name + ".lock-mark")
+        mark.write_bytes(f"{SYNC_LOCK_MARK} {os.getpid()}\n".encode())
+        try:
+            for attempt in range(2):
+                try:
+                    os.link(mark, lock)
+                    break
+                except FileExistsError:
+                    if attempt or not _remove_stale_sync_lock(lock):
+                        raise IndexBusy("index.lock is held") from None
+        finally:
+            mark.unlink(missing_ok=True)
+        try:
+            if _identity(self.git_dir / "index") != self.ident:
+                raise IndexBusy(".git/index changed while it was being synced")
+            os.replace(self.path, self.git_dir / "index")
+        finally:
+            lock.unlink(missing_ok=True)
+
+
+SYNC_LOCK_MARK = "learning_fs index sync"  # what the library's (microseconds-long) index.lock holds
+
+
+def _remove_stale_sync_lock(lock: Path) -> bool:
+    """Remove ``index.lock`` if a library sync that died left it (never one a git command holds)."""
+    try:
+        text = lock.read_bytes()[:100].decode("utf-8", "replace")
+        age = time.time() - lock.stat().st_mtime
+    except FileNotFoundError:
+        return True
+    if not text.startswith(SYNC_LOCK_MARK + " "):
+        return False
+    pid = text[len(SYNC_LOCK_MARK):].strip()
+    if pid.isdigit() and _alive(int(pid)) and age < 5:
+        return False
+    lock.unlink(missing_ok=True)
+    log.info("removed %s, left by a library index sync that was killed", lock)
+    return True
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _snapshot(git_dir: Path) -> _IndexCopy:
+    """Copy ``.git/index`` (as it is now, with its identity) to a private file; leftovers of dead syncs go."""
+    for old in git_dir.glob(f"{COPY}.*"):
+        pid = old.name.split(".")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            old.unlink(missing_ok=True)
+    target = git_dir / f"{COPY}.{os.getpid()}.{threading.get_ident()}"
+    try:
+        with open(git_dir / "index", "rb") as source:
+            st = os.fstat(source.fileno())
+            with open(target, "wb") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
+        return _IndexCopy(git_dir, target, (st.st_ino, st.st_mtime_ns, st.st_size))
+    except FileNotFoundError:  # no index yet: git update-index creates the copy
+        target.unlink(missing_ok=True)
+        return _IndexCopy(git_dir, target, None)
 
 
 def _deferred_paths(git_dir: Path) -> set[str]:
@@ -303,16 +441,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def person_busy(git_dir: Path) -> bool:
+def person_busy(git_dir: Path, root: Path | None = None, *, scan: bool = True) -> bool:
     """Whether a person's git command is (probably) in the middle of a commit right now.
 
-    Three signs, checked with a few ``stat`` calls: the pre-commit hook's marker naming a live
-    ``git commit``; ``index.lock`` held by something other than a library sync (``git commit -a``
-    holds it throughout; ``git add``, ``git status`` for a moment); an index written in the last
-    50 ms by something other than the library (a plain ``git commit`` writes it just before it
-    runs its hook). Each sign counts for at most :data:`PERSON_WAIT` seconds, so a forgotten
-    editor or a crashed command never stops the library for long.
+    The sign that covers the whole of a ``git commit`` (from the moment it reads HEAD, before any
+    file in ``.git`` changes) is the process itself: a live ``git`` running ``commit`` (or
+    ``merge``, ``rebase``, ``reset`` …) in this repository, found in ``/proc``
+    (:mod:`learning_fs.repo.gitprocs`, Linux). Cheaper signs are checked first, and are the only
+    ones elsewhere: the pre-commit hook's marker naming a live ``git commit``; ``index.lock`` held
+    (the library's own syncs hold it only for microseconds, so it is a person's git:
+    ``git commit -a`` holds it throughout); an index written in the last 50 ms by something
+    other than the library (a plain ``git commit`` writes it just before it runs its hook). Each
+    sign counts for at most :data:`PERSON_WAIT` seconds, so a forgotten editor or a crashed
+    command never stops the library for long. ``scan=False``: the cheap signs only.
     """
+    from learning_fs.repo import gitprocs  # not at the top: this file also runs as the hook's script
+
     now = time.time()
     marker = git_dir / PERSON
     try:
@@ -325,43 +469,68 @@ def person_busy(git_dir: Path) -> bool:
         pass
     try:
         st = (git_dir / "index.lock").stat()
-        if now - st.st_mtime < PERSON_WAIT and not _library_sync_running(git_dir):
+        if now - st.st_mtime < PERSON_WAIT:
             return True
     except FileNotFoundError:
         pass
     try:
-        st = (git_dir / "index").stat()
+        index = (git_dir / "index").stat()
     except FileNotFoundError:
-        return False
-    if now - st.st_mtime < _RECENT_INDEX:
+        index = None
+    if index is not None and now - index.st_mtime < _RECENT_INDEX:
         try:
             ino, mtime = (git_dir / STAMP).read_text(encoding="utf-8").split()
-            return (int(ino), int(mtime)) != (st.st_ino, st.st_mtime_ns)
+            if (int(ino), int(mtime)) != (index.st_ino, index.st_mtime_ns):
+                return True
         except (FileNotFoundError, ValueError):
             return True
-    return False
+    return scan and bool(gitprocs.running(git_dir.parent if root is None else root, git_dir, max_age=PERSON_WAIT))
 
 
-def _library_sync_running(git_dir: Path) -> bool:
-    """Whether a library sync (any process) holds the index lock of learning_fs right now."""
-    probe = FileLock(str(git_dir / INDEX_LOCK), timeout=0)
-    try:
-        probe.acquire()
-    except Timeout:
+class PersonGate:
+    """One library commit's manners towards a person's git: wait while it runs, at most :data:`PERSON_WAIT` in all.
+
+    :meth:`clear` is the look that counts, microseconds before the ref moves
+    (:func:`learning_fs.repo.locks.move_branch`), and the only ``/proc`` scan of a write that
+    meets no person (0.3–2 ms on a loaded machine). :meth:`wait`, before the commit is moved,
+    checks the cheap signs, and waits (scanning) once :meth:`clear` has seen a person; the writer
+    holds the write lock meanwhile, so other writers queue behind it. A person committing again
+    and again could otherwise keep one writer waiting for ever: once the budget is spent the
+    library commits anyway and says so once (their next commit may then need running again).
+    """
+
+    def __init__(self, git_dir: Path, root: Path, budget: float = PERSON_WAIT) -> None:
+        self.git_dir, self.root = git_dir, root
+        self.deadline = time.monotonic() + budget
+        self.budget = budget
+        self._seen = False  # clear() found a person: wait() scans too
+        self._warned = False
+
+    def _spent(self) -> bool:
+        if time.monotonic() < self.deadline:
+            return False
+        if not self._warned:
+            self._warned = True
+            log.warning("a person's git kept committing in %s for %.0f s while a library write waited; committing "
+                        "it now (a git commit running at this moment may fail with \"cannot lock ref\"; run it "
+                        "again)", self.root, self.budget)
         return True
-    probe.release()
-    return False
 
+    def wait(self) -> bool:
+        """Wait while a person's git command runs here (within the budget); True when it waited."""
+        if self._spent() or not person_busy(self.git_dir, self.root, scan=self._seen):
+            return False
+        while not self._spent() and person_busy(self.git_dir, self.root):
+            time.sleep(0.005)
+        self._seen = False
+        return True
 
-def wait_for_person(git_dir: Path, limit: float | None = None) -> float:
-    """Hold a library commit back while a person's git is committing (see :func:`person_busy`); seconds waited."""
-    if not person_busy(git_dir):
-        return 0.0
-    began = time.monotonic()
-    deadline = began + (PERSON_WAIT if limit is None else limit)
-    while time.monotonic() < deadline and person_busy(git_dir):
-        time.sleep(0.005)
-    return max(time.monotonic() - began, 1e-6)
+    def clear(self) -> bool:
+        """Whether the branch may move now: no person's git running (or the budget is spent)."""
+        if self._spent() or not person_busy(self.git_dir, self.root):
+            return True
+        self._seen = True
+        return False
 
 
 class IndexSyncer:

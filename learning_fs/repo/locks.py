@@ -9,13 +9,15 @@ error instead of a hang, since ``filelock`` is unfair and a waiter can starve fo
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pygit2
 from filelock import FileLock, Timeout
 
 from learning_fs.errors import LearningFSError, RepoLockTimeout
@@ -38,7 +40,7 @@ class WriteLock:
         try:
             if self._depth == 0:
                 try:
-                    self._file_lock.acquire()
+                    self._file_lock.acquire(poll_interval=0.005)  # quick hand-over when a queue waits
                 except Timeout:
                     raise RepoLockTimeout(
                         f"another process held {self.path} for {self.timeout:.0f}s; "
@@ -127,6 +129,88 @@ class RefBackoff:
                     "is, one crashed and left the lock: remove that file")
         return (f"could not commit to {self.branch}: the branch moved {self.failures} times while committing "
                 f"(another program keeps committing to it; last error: {error})")
+
+
+def move_branch(git: pygit2.Repository, git_dir: Path, ref: str, new: pygit2.Oid, expected: pygit2.Oid | None,
+                committer: pygit2.Signature, message: str, clear: Callable[[], bool] | None = None) -> bool:
+    """Point ``ref`` at the commit ``new`` only if it still points at ``expected`` (None: create it).
+
+    The compare-and-swap ``create_commit(ref, ...)`` did, done the way git does it (``O_EXCL``
+    ``<ref>.lock`` holding the new id, the old value checked under it, a rename), so that
+    ``clear()`` — "no person's ``git commit`` is running" — is asked *after* everything but the
+    rename: a ``git commit`` reads HEAD when it starts and fails at its end if the branch moved,
+    so the gap between the last look and the move must be microseconds, not the milliseconds a
+    loaded machine takes to write a ref and two reflogs. Returns False (nothing moved) when
+    ``clear()`` says no. Raises ``pygit2.GitError`` when the ref moved, ``FileExistsError`` when
+    git holds its lock (:class:`RefBackoff` waits). Repositories whose refs are not plain files
+    (reftable) take libgit2's update, with ``clear()`` just before it.
+    """
+    subject = "commit: " + message.split("\n", 1)[0]
+    if expected is None or not _loose_refs(git):
+        if clear is not None and not clear():
+            return False
+        if expected is None:
+            git.create_reference_direct(ref, new, False, message=subject)
+        else:
+            current = git.references[ref]
+            if current.target != expected:
+                raise pygit2.GitError(f"{ref} moved (it is at {current.target}, expected {expected})")
+            current.set_target(new, subject)  # libgit2 re-checks the old value under the ref lock
+        return True
+    path = git_dir / ref
+    lock = Path(f"{path}.lock")
+    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    renamed = False
+    try:
+        try:
+            os.write(fd, f"{new}\n".encode())
+        finally:
+            os.close(fd)
+        now = git.references.get(ref)  # read under our lock: nobody can move it now
+        if now is None or now.target != expected:
+            raise pygit2.GitError(f"{ref} moved (it is at {now.target if now else 'nothing'}, expected {expected})")
+        if clear is not None and not clear():
+            return False
+        os.rename(lock, path)
+        renamed = True
+    finally:
+        if not renamed:
+            lock.unlink(missing_ok=True)
+    _append_reflogs(git, git_dir, ref, expected, new, committer, subject)
+    return True
+
+
+def _loose_refs(git: pygit2.Repository) -> bool:
+    """Whether refs are files under ``.git/refs`` (not a reftable)."""
+    try:
+        return not git.config["extensions.refStorage"] or git.config["extensions.refStorage"] == "files"
+    except (KeyError, pygit2.GitError):
+        return True
+
+
+def _append_reflogs(git: pygit2.Repository, git_dir: Path, ref: str, old: pygit2.Oid, new: pygit2.Oid,
+                    who: pygit2.Signature, subject: str) -> None:
+    """The reflog lines git writes for a commit: the branch's, and HEAD's when HEAD points at it."""
+    try:
+        setting = git.config["core.logAllRefUpdates"]
+        log_all = str(setting).lower() not in ("false", "no", "off", "0")
+    except (KeyError, pygit2.GitError):
+        log_all = not git.is_bare
+    offset = who.offset
+    zone = f"{'+' if offset >= 0 else '-'}{abs(offset) // 60:02d}{abs(offset) % 60:02d}"
+    line = f"{old} {new} {who.name} <{who.email}> {who.time} {zone}\t{subject}\n".encode()
+    targets = [git_dir / "logs" / ref]
+    try:
+        if git.references["HEAD"].target == ref:
+            targets.append(git_dir / "logs" / "HEAD")
+    except (KeyError, pygit2.GitError):
+        pass
+    for target in targets:
+        if not log_all and not target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "ab") as handle:
+            handle.write(line)
 
 
 SUSPECTS = "learning_fs-stale-ref-locks"  # ref locks created by a writer that was killed (one per line)

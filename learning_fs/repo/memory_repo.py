@@ -36,7 +36,7 @@ from learning_fs.repo import trailers as names
 from learning_fs.repo.config import CONFIG_FILE, DERIVED_DIR, GITIGNORE, RepoConfig
 from learning_fs.repo.history import CommitInfo
 from learning_fs.repo.kept import KeptFiles
-from learning_fs.repo.locks import RefBackoff, WriteLock, ref_locks_left_by
+from learning_fs.repo.locks import RefBackoff, WriteLock, move_branch, ref_locks_left_by
 from learning_fs.repo.safety import check_below, lstat_below, read_nofollow
 from learning_fs.repo.snapshot import Snapshot, parse_bytes
 from learning_fs.repo.transaction import ID_LINE, CommitEvent, CommitListener, Transaction
@@ -600,6 +600,7 @@ class MemoryRepo:
                 for path in tx.changes:  # refuse before anything is committed, naming the link
                     check_below(self._root_str, path)
             backoff = RefBackoff(self.git_dir, tx.branch, self._suspect_ref_locks)
+            gate = gitindex.PersonGate(self.git_dir, self.root) if checked_out else None
             while True:
                 tip = self._tip(tx.branch)
                 parent = tip
@@ -622,20 +623,20 @@ class MemoryRepo:
                     return None
                 if checked_out:  # written before the branch moves: a writer killed after it is caught up
                     worktree.write_intent(self.git_dir, self._intent(base, tx.changes))
-                    if gitindex.wait_for_person(self.git_dir):
-                        now = self._tip(tx.branch)
-                        if (now.id if now is not None else None) != (tip.id if tip is not None else None):
-                            continue  # a person committed meanwhile: build on their commit
 
                 author, committer = self._signature(tx.when, tx.author)
                 parents = [parent.id] if parent is not None else []
                 try:
-                    if tip is None:
-                        oid = self.git.create_commit(None, author, committer, message, tree_id, parents)
-                        self.git.references.create(ref, oid)
-                    else:
-                        # libgit2 refuses when the ref no longer points at parents[0]: compare-and-swap.
-                        oid = self.git.create_commit(ref, author, committer, message, tree_id, parents)
+                    oid = self.git.create_commit(None, author, committer, message, tree_id, parents)
+                    # The last thing before the branch moves: hold still while a person's `git commit` runs
+                    # (it read HEAD when it started and fails if the branch moved since).
+                    if gate is not None and gate.wait():
+                        now = self._tip(tx.branch)
+                        if (now.id if now is not None else None) != (tip.id if tip is not None else None):
+                            continue  # a person committed meanwhile: build on their commit
+                    if not move_branch(self.git, self.git_dir, ref, oid, tip.id if tip is not None else None,
+                                       committer, message, gate.clear if gate is not None else None):
+                        continue  # a person's git started at the last moment: wait for it, then again
                 except (pygit2.GitError, pygit2.AlreadyExistsError, OSError) as exc:
                     # Only git outside this library (gc, pack-refs, a person's commit) moves the tip or
                     # holds its lock while we hold the write lock: back off and try again.

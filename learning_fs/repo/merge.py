@@ -21,7 +21,7 @@ from learning_fs.errors import ConflictError, RecordParseError
 from learning_fs.format.layout import kind_from_path
 from learning_fs.format.merge import merge_records
 from learning_fs.format.records import Record
-from learning_fs.repo import history, trees
+from learning_fs.repo import gitindex, history, trees
 from learning_fs.repo.history import CommitInfo
 from learning_fs.repo.transaction import CommitEvent
 
@@ -35,6 +35,10 @@ def advance_locked(repo: MemoryRepo, branch: str, commit: str, expected_tip: str
     """:meth:`MemoryRepo.advance` under the write lock (the caller holds it and publishes the event)."""
     ref = f"refs/heads/{branch}"
     git = repo.git
+    if branch == repo._checked_out():  # a person's running `git commit` finishes first (bounded: PersonGate)
+        gate = gitindex.PersonGate(repo.git_dir, repo.root)
+        if not gate.clear():
+            gate.wait()
     with repo._git_lock:
         tip = repo._tip(branch)
         if expected_tip is not None and (tip is None or tip.id != repo.resolve(expected_tip).id):
