@@ -185,7 +185,8 @@ class HashedWordsEmbedder:
         return out / np.where(norms > 0, norms, 1.0)
 
 
-def measure_one(n: int, quick: bool, fresh: bool, data: Path, vectors: str = "minilm") -> dict[str, Any]:
+def measure_one(n: int, quick: bool, fresh: bool, data: Path, vectors: str = "minilm",
+                writes_only: bool = False) -> dict[str, Any]:
     from learning_fs.index.service import RepoIndex, shared_embedder
 
     sentences, queries = load_text(data)
@@ -220,10 +221,14 @@ def measure_one(n: int, quick: bool, fresh: bool, data: Path, vectors: str = "mi
         result["rebuild"] = json.loads((built / "rebuild.json").read_text())
         index = RepoIndex.open(repo, embedder=embedder)
         result["entries"] = index.count()
-        result["search"] = measure_search(index, queries[::3] if quick else queries)
+        result["load"] = os.getloadavg()[0]
+        if not writes_only:
+            result["search"] = measure_search(index, queries[::3] if quick else queries)
         result["writes"] = measure_writes(repo, index, 20 if quick else 50)
-        result["watcher"] = measure_watcher(repo, index, 10 if quick else 30)
-        result["catch_up"] = measure_catch_up(repo, index, (0, 1, 10, 100) if quick else (0, 1, 100, 1000))
+        result["load"] = max(result["load"], os.getloadavg()[0])
+        if not writes_only:
+            result["watcher"] = measure_watcher(repo, index, 10 if quick else 30)
+            result["catch_up"] = measure_catch_up(repo, index, (0, 1, 10, 100) if quick else (0, 1, 100, 1000))
         index.close()
         repo.close()
         result["rss_mb"] = rss_mb()
@@ -355,8 +360,10 @@ def measure_catch_up(repo: MemoryRepo, index: Any, changes: tuple[int, ...]) -> 
 
 
 # -- driver ----------------------------------------------------------------------------------------
-def run_size(n: int, quick: bool, fresh: bool, data: Path, vectors: str = "minilm") -> dict[str, Any]:
+def run_size(n: int, quick: bool, fresh: bool, data: Path, vectors: str = "minilm",
+             writes_only: bool = False) -> dict[str, Any]:
     command = [sys.executable, __file__, "--one", str(n), "--data", str(data), "--vectors", vectors]
+    command += ["--writes-only"] if writes_only else []
     command += ["--quick"] if quick else []
     command += ["--fresh"] if fresh else []
     result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
@@ -368,12 +375,15 @@ def _pair(p50: float, p95: float) -> str:
 
 
 def report(results: list[dict[str, Any]]) -> str:
-    out = [f"Measured on {machine_line()}; load average {os.getloadavg()[0]:.1f}.", ""]
+    loads = ", ".join(f"{r.get('load', float('nan')):.1f}" for r in results)
+    out = [f"Measured on {machine_line()}; load average {os.getloadavg()[0]:.1f} at the end, "
+           f"{loads} (highest seen) while each size ran.", ""]
     out.append(markdown_table(
-        ["records", "files", "entries", "cold rebuild s", "records/s", "entries/s", "peak RSS MB (rebuild)"],
+        ["records", "files", "entries", "cold build s", "records/s", "entries/s", "peak RSS MB (build)", "vectors"],
         [[f"{r['records']:,}", f"{r['rebuild']['files']:,}", f"{r['rebuild']['entries']:,}",
           f"{r['rebuild']['seconds']:.1f}", f"{r['rebuild']['files'] / r['rebuild']['seconds']:.0f}",
-          f"{r['rebuild']['entries'] / r['rebuild']['seconds']:.0f}", f"{r['rebuild']['rss_mb']:.0f}"]
+          f"{r['rebuild']['entries'] / r['rebuild']['seconds']:.0f}", f"{r['rebuild']['rss_mb']:.0f}",
+          "word-hash (build only)" if r.get("vectors") == "hashed" else "MiniLM"]
          for r in results]))
     out.append("")
     out.append(markdown_table(
@@ -382,6 +392,8 @@ def report(results: list[dict[str, Any]]) -> str:
         [[f"{r['records']:,}", row[0], *(_pair(row[k], row[k + 1]) for k in (1, 3, 5, 7)),
           "-" if len(row) < 10 or row[9] != row[9] else f"{row[9]:.0f} ({row[10]})"] for r in results
          for row in r["writes"]]))
+    if any("watcher" not in r for r in results):
+        return "\n".join(out)
     out.append("")
     out.append(markdown_table(
         ["records", "watcher: edits", "edit-to-searchable p50 ms", "p95 ms", "missed"],
@@ -411,14 +423,19 @@ def main() -> None:
     parser.add_argument("--vectors", choices=("minilm", "hashed"), default="minilm",
                         help="build the corpus with MiniLM (default) or with word-hash vectors (minutes instead "
                              "of hours at 100k; measured writes and queries still use MiniLM)")
+    parser.add_argument("--writes-only", action="store_true",
+                        help="measure only the write-through table (and the build, when not cached)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size, print JSON
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(measure_one(args.one, args.quick, args.fresh, args.data, args.vectors)))
+        print(json.dumps(measure_one(args.one, args.quick, args.fresh, args.data, args.vectors, args.writes_only)))
         return
     sizes = args.sizes or ([1_000] if args.quick else [10_000, 100_000])
-    results = [run_size(n, args.quick, args.fresh or args.quick, args.data, args.vectors) for n in sizes]
+    results = [run_size(n, args.quick, args.fresh or args.quick, args.data, args.vectors, args.writes_only)
+               for n in sizes]
     print(report(results))
+    if args.writes_only:
+        return
     targets = [r for r in results if r["records"] >= 100_000] or results
     filtered = [p50 for r in targets for label, p50, _ in r["search"] if "namespace" in label or "user" in label]
     print(f"\nTargets: search p50 <= 25 ms with a filter at {targets[-1]['records']:,}: max p50 "

@@ -73,15 +73,24 @@ CREATE TRIGGER IF NOT EXISTS entries_ad AFTER DELETE ON entries BEGIN
     UPDATE partition_kinds SET vectors = vectors - old.nchunks, entries = entries - 1
         WHERE pid = old.pid AND kind = old.kind;
 END;
-CREATE TRIGGER IF NOT EXISTS entries_au AFTER UPDATE ON entries BEGIN
+"""
+
+#: Update triggers that touch the FTS index and the counts only when what they track changed: a
+#: file rewrite updates every entry of the file (its blob), and re-tokenising the unchanged bodies
+#: made adding one memory to a long memories file cost as much as re-indexing it.
+_UPDATE_TRIGGERS = ("""
+CREATE TRIGGER entries_au_text AFTER UPDATE OF part, body ON entries
+WHEN old.part IS NOT new.part OR old.body IS NOT new.body BEGIN
     INSERT INTO fts (fts, rowid, part, body) VALUES ('delete', old.rowid, old.part, old.body);
     INSERT INTO fts (rowid, part, body) VALUES (new.rowid, new.part, new.body);
+END""", """
+CREATE TRIGGER entries_au_kinds AFTER UPDATE OF pid, kind, nchunks ON entries
+WHEN old.pid IS NOT new.pid OR old.kind IS NOT new.kind OR old.nchunks IS NOT new.nchunks BEGIN
     UPDATE partition_kinds SET vectors = vectors - old.nchunks, entries = entries - 1
         WHERE pid = old.pid AND kind = old.kind;
     INSERT INTO partition_kinds (pid, kind, vectors, entries) VALUES (new.pid, new.kind, new.nchunks, 1)
         ON CONFLICT (pid, kind) DO UPDATE SET vectors = vectors + excluded.vectors, entries = entries + 1;
-END;
-"""
+END""")
 
 
 _QUERY_HELPERS = """
@@ -122,6 +131,7 @@ class Catalog:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")  # derived data: a lost tail is re-synced
             self._conn.executescript(_SCHEMA)
+            self._update_triggers()
             # BM25 over the body only: the partition token must not add to the score.
             self._conn.execute("INSERT INTO fts (fts, rank) VALUES ('rank', 'bm25(0.0, 1.0)')")
         self._reader = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -136,6 +146,20 @@ class Catalog:
         self._partitions: dict[int, PartitionKey] = {}
         self._pids: dict[PartitionKey, int] = {}
         self._load_partitions()
+
+    def _update_triggers(self) -> None:
+        """Create the update triggers, replacing the single one of older catalogs in one transaction
+        (another process writing meanwhile sees either set, never neither)."""
+        names = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        if {"entries_au_text", "entries_au_kinds"} <= names:
+            return
+        with self.transaction() as conn:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            if {"entries_au_text", "entries_au_kinds"} <= names:
+                return
+            conn.execute("DROP TRIGGER IF EXISTS entries_au")
+            for statement in _UPDATE_TRIGGERS:
+                conn.execute(statement)
 
     def close(self) -> None:
         """Close the connections (the object is unusable afterwards)."""
@@ -312,9 +336,7 @@ class Catalog:
         with self.transaction() as conn:
             if also is not None:
                 also(conn)
-            for start in range(0, len(ids), 500):
-                batch = ids[start : start + 500]
-                conn.execute(f"DELETE FROM entries WHERE id IN ({','.join('?' * len(batch))})", batch)
+            delete_ids_in(conn, ids)
 
     def kind_counts(self, pids: Collection[int]) -> dict[int, dict[str, tuple[int, int]]]:
         """(vectors, entries) per kind for each of ``pids``: a lookup in a small table."""
@@ -380,6 +402,13 @@ class Catalog:
         with self._lock:
             self._partitions = {}
             self._pids = {}
+
+
+def delete_ids_in(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """Delete entries by id inside the caller's transaction (the triggers keep FTS and counts in step)."""
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        conn.execute(f"DELETE FROM entries WHERE id IN ({','.join('?' * len(batch))})", batch)
 
 
 def _kv(table: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 import threading
 import time
 import uuid
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
-from learning_fs.index.catalog import SCHEMA_VERSION, Catalog, Entry
+from learning_fs.index.catalog import SCHEMA_VERSION, Catalog, Entry, delete_ids_in
 from learning_fs.index.chunking import CHUNK_OVERLAP, CHUNK_TOKENS, chunk_spans
 from learning_fs.index.dense import (
     MAX_FETCH,
@@ -174,28 +175,49 @@ class SearchIndex:
         )
         embedded = 0
         for start in range(0, len(ordered), UPSERT_BATCH):
-            embedded += self._upsert_batch(ordered[start : start + UPSERT_BATCH])
+            done = self._upsert_batch(ordered[start : start + UPSERT_BATCH])
+            assert done is not None
+            embedded += done
         return embedded
 
-    def _upsert_batch(self, docs: list[IndexDoc]) -> int:
+    def replace(self, docs: Iterable[IndexDoc], paths: Iterable[str]) -> int | None:
+        """Make ``docs`` the only entries of ``paths`` in one catalog transaction; embedded count.
+
+        What a small write of a file needs (its entries now, the ones it no longer yields gone),
+        atomically, so no re-index mark is needed. None, with nothing changed, when it is too big
+        for one step: the caller then upserts and deletes by path in steps.
+        """
+        latest = {doc.id: doc for doc in docs}
+        if len(latest) > UPSERT_BATCH:
+            return None
+        for doc in latest.values():
+            doc.validate()
+        obsolete = [found for found in self._catalog.ids_for_paths(paths) if found[0] not in latest]
+        return self._upsert_batch(list(latest.values()), obsolete)
+
+    def _upsert_batch(self, docs: list[IndexDoc], obsolete: list[tuple[str, int, int]] | None = None) -> int | None:
+        """Write one batch; with ``obsolete`` (entries to delete in the same transaction) only if the
+        whole change fits the fresh segment, else None before anything is embedded or written."""
         old = self._catalog.entries(doc.id for doc in docs)
         new: list[Entry] = []
         to_embed: list[tuple[Entry, str]] = []  # (entry, chunk text) for every chunk to embed
         moved: list[tuple[Entry, Entry]] = []  # (old, new) with unchanged text in another partition
         for doc in docs:
-            spans = chunk_spans(doc.text)
+            digest = self._digest(doc.text)
+            previous = old.get(doc.id)
+            # Same digest, same chunking: reuse the spans instead of tokenising the text again.
+            spans = previous.chunks if previous is not None and previous.digest == digest else chunk_spans(doc.text)
             entry = Entry(
                 id=doc.id,
                 pid=self._catalog.pid_for(partition_of(doc.metadata)),
                 kind=str(doc.metadata["kind"]),
                 path=str(doc.metadata["path"]),
                 blob=str(doc.metadata["blob"]),
-                digest=self._digest(doc.text),
+                digest=digest,
                 chunks=spans,
                 metadata=dict(doc.metadata),
                 body=doc.text,
             )
-            previous = old.get(doc.id)
             if previous is not None and _same(previous, entry):
                 continue  # a re-sync of an unchanged entry: nothing to write anywhere
             new.append(entry)
@@ -203,6 +225,25 @@ class SearchIndex:
                 to_embed += [(entry, doc.text[s.start : s.end]) for s in spans]
             elif previous.pid != entry.pid or previous.kind != entry.kind:
                 moved.append((previous, entry))  # same vectors, new place or new metadata
+        # What the catalog will no longer point at: chunks past the new count, and every chunk in
+        # a collection the entry left; with ``obsolete``, every chunk of the entries deleted.
+        stale: list[FreshRow] = []
+        new_by_id = {entry.id: entry for entry in new}
+        for previous in old.values():
+            current = new_by_id.get(previous.id)
+            if current is None:  # unchanged
+                continue
+            for place in self._places(previous.pid):
+                keep = len(current.chunks) if place in self._places(current.pid) else 0
+                stale += [FreshRow(place, chunk_id(previous.id, i), previous.id, i, previous.pid, previous.kind, "",
+                                   None)
+                          for i in range(keep, len(previous.chunks))]
+        stale += [FreshRow(place, chunk_id(entry_id, i), entry_id, i, pid, "", "", None)
+                  for entry_id, pid, chunks in obsolete or () for place in self._places(pid) for i in range(chunks)]
+        expected = len(stale) + sum(len(self._places(entry.pid)) for entry, _ in to_embed)
+        expected += sum(len(entry.chunks) * len(self._places(entry.pid)) for _, entry in moved)
+        if obsolete is not None and not self._fresh.accepts(expected):
+            return None
         vectors = self.embedder.embed([text for _, text in to_embed]) if to_embed else None
         rows: list[FreshRow] = []  # every vector to write, per collection
 
@@ -231,23 +272,16 @@ class SearchIndex:
                 embedded.add(entry.id)
             for i in range(len(entry.chunks)):
                 add(entry, i, stored[chunk_id(entry.id, i)])
-        # What the catalog will no longer point at: chunks past the new count, and every chunk in
-        # a collection the entry left.
-        stale: list[FreshRow] = []
-        new_by_id = {entry.id: entry for entry in new}
-        for previous in old.values():
-            current = new_by_id.get(previous.id)
-            if current is None:  # unchanged
-                continue
-            for place in self._places(previous.pid):
-                keep = len(current.chunks) if place in self._places(current.pid) else 0
-                stale += [FreshRow(place, chunk_id(previous.id, i), previous.id, i, previous.pid, previous.kind, "",
-                                   None)
-                          for i in range(keep, len(previous.chunks))]
-        if self._fresh.accepts(len(rows) + len(stale)):
+        gone_ids = [entry_id for entry_id, _, _ in obsolete or ()]
+        if obsolete is not None or self._fresh.accepts(len(rows) + len(stale)):
             # A small write: vectors and entries in one catalog transaction; Chroma later (fresh.py).
             staged = rows + stale
-            self._catalog.write_entries(new, also=lambda conn: self._fresh.stage(conn, staged))
+
+            def also(conn: sqlite3.Connection) -> None:
+                delete_ids_in(conn, gone_ids)
+                self._fresh.stage(conn, staged)
+
+            self._catalog.write_entries(new, also=also)
             self._fresh.staged(len(staged))
             return len(embedded)
         with self._fresh.direct():

@@ -205,14 +205,20 @@ class IndexSync:
     def _replace(self, docs: dict[str, list[IndexDoc]], indexed: list[str]) -> int:
         """Write the new entries of each path and drop the ones its file no longer yields.
 
-        The index can delete by path but not by id, so for paths already indexed the new entries
-        are first written under a marked path (unchanged texts are not embedded again: the index
-        compares text digests by id), then whatever is still filed under the real path is stale
-        and deleted, then the entries get their real path back (a catalog update). A search in
-        between sees each entry once, under the marked path, which readers clean.
+        A change small enough for the index's fresh segment is one transaction
+        (:meth:`SearchIndex.replace`). Otherwise the index deletes by path but not by id, so for
+        paths already indexed the new entries are first written under a marked path (unchanged
+        texts are not embedded again: the index compares text digests by id), then whatever is
+        still filed under the real path is stale and deleted, then the entries get their real
+        path back (a catalog update). A search in between sees each entry once, under the marked
+        path, which readers clean.
         """
         embedded = 0
         if indexed:
+            # A small write (one file, a turn's commit) is one catalog transaction: no mark needed.
+            done = self.index.replace((doc for entries in docs.values() for doc in entries), indexed)
+            if done is not None:
+                return done
             marked = [_with_path(doc, str(doc.metadata["path"]) + REINDEXING) for path in indexed for doc in docs[path]]
             embedded += self.index.upsert(marked)
             self.index.delete_paths(indexed)

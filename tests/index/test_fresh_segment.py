@@ -179,3 +179,54 @@ def test_an_unreadable_fresh_vector_drops_its_entry_for_re_indexing(
         assert index.lost_paths() == ["global/db.md"] and index.lost_paths() == []
         assert index.count() == 0 and index.pending() == 0  # gone, not a hit with a garbage vector
         assert index.search("postgres billing", mode="dense") == []
+
+
+_OLD_UPDATE_TRIGGER = """
+CREATE TRIGGER entries_au AFTER UPDATE ON entries BEGIN
+    INSERT INTO fts (fts, rowid, part, body) VALUES ('delete', old.rowid, old.part, old.body);
+    INSERT INTO fts (rowid, part, body) VALUES (new.rowid, new.part, new.body);
+    UPDATE partition_kinds SET vectors = vectors - old.nchunks, entries = entries - 1
+        WHERE pid = old.pid AND kind = old.kind;
+    INSERT INTO partition_kinds (pid, kind, vectors, entries) VALUES (new.pid, new.kind, new.nchunks, 1)
+        ON CONFLICT (pid, kind) DO UPDATE SET vectors = vectors + excluded.vectors, entries = entries + 1;
+END
+"""
+
+
+def test_an_older_catalog_gets_the_update_triggers_that_skip_unchanged_bodies(
+    tmp_path: Path, embedder: MiniLMEmbedder, make_doc: DocFactory
+) -> None:
+    folder = tmp_path / "ix"
+    with SearchIndex.open(folder, embedder=embedder) as index:
+        index.upsert([make_doc("db", "We use PostgreSQL for billing.", path="a.md")])
+    with sqlite3.connect(folder / "catalog.sqlite3") as conn:  # as catalogs written before this change
+        conn.execute("DROP TRIGGER entries_au_text")
+        conn.execute("DROP TRIGGER entries_au_kinds")
+        conn.execute(_OLD_UPDATE_TRIGGER)
+    with SearchIndex.open(folder, embedder=embedder) as index:
+        with sqlite3.connect(folder / "catalog.sqlite3") as conn:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert {"entries_au_text", "entries_au_kinds"} <= names and "entries_au" not in names
+        index.upsert([make_doc("db", "We use PostgreSQL for billing.", path="a.md", blob="blob-2")])  # metadata only
+        assert ids(index.search("postgresql billing", mode="lexical")) == ["db"]
+        index.upsert([make_doc("db", "Invoices live in MySQL now.", path="a.md", blob="blob-3")])  # a new body
+        assert index.search("postgresql billing", mode="lexical") == []
+        assert ids(index.search("invoices mysql", mode="lexical")) == ["db"]
+        index.upsert([make_doc("db", "Invoices live in MySQL now.", path="a.md", blob="blob-3", status="expired")])
+        assert index.search("invoices mysql", mode="lexical") == []  # the partition token moved with it
+        assert ids(index.search("invoices mysql", mode="lexical", include_inactive=True)) == ["db"]
+        with sqlite3.connect(folder / "catalog.sqlite3") as conn:
+            counts = conn.execute("SELECT SUM(entries), SUM(vectors) FROM partition_kinds").fetchone()
+        assert counts == (1, 1)
+
+
+def test_replacing_a_files_entries_is_one_step(index: SearchIndex, make_doc: DocFactory) -> None:
+    index.upsert([make_doc("m1", "Drinks green tea.", path="mem.md"),
+                  make_doc("m2", "Lives in Lisbon.", path="mem.md")])
+    embedded = index.replace([make_doc("m1", "Drinks green tea.", path="mem.md", blob="b2"),
+                              make_doc("m3", "Has a dog called Rex.", path="mem.md", blob="b2")], ["mem.md"])
+    assert embedded == 1  # only the new memory
+    assert sorted(p for p, _ in index.entries_for_verify()) == ["mem.md", "mem.md"]
+    assert {h.id for h in index.search("tea Lisbon dog", k=10, mode="lexical")} == {"m1", "m3"}
+    assert {h.id for h in index.search("a pet animal", k=10, mode="dense")} >= {"m3"}
+    assert "m2" not in {h.id for h in index.search("city of residence Portugal", k=10, mode="dense")}
