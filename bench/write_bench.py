@@ -409,8 +409,9 @@ def main(argv: list[str] | None = None) -> int:
             repo = fresh_repo(workdir, size)
             print(f"repository of {size:,} records ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
             if size >= FAST_FROM:
-                print(f"repository of {size:,} records: building it took {BUILD_SECONDS.get(size, 0):.0f} s "
-                      "(nan: cached before build times were kept)",
+                seconds = BUILD_SECONDS.get(size, float("nan"))
+                print(f"repository of {size:,} records: building it took "
+                      f"{f'{seconds:.0f} s' if seconds == seconds else 'an unknown time (cached earlier)'}",
                       file=sys.stderr)
             size_rows, figures[size] = measure_writes(repo, f"{size:,} records", repeat, batches, size)
             rows += size_rows
