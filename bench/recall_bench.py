@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -50,7 +51,7 @@ import pygit2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `_util` next to this script
 
-from _util import cached, machine_line, markdown_table, p50_p95_ms
+from _util import CACHE_DIR, cached, machine_line, markdown_table, p50_p95_ms
 
 from learning_fs import MemoryRepo
 from learning_fs.format import Item, MemoriesRecord, ProfileRecord, SessionRecord, record_path
@@ -181,13 +182,29 @@ def six_store_records(records: int) -> list:
     return out
 
 
-def build_six_repo(root: Path, records: int) -> None:
-    """The records in one commit, then the index built from the files with random MiniLM-named vectors."""
-    import numpy as np
+def six_repo(records: int) -> Path:
+    """The six-store repository of ``records`` records with its index, built once and cached.
 
-    from learning_fs.index.minilm import MiniLMEmbedder
-    from learning_fs.index.service import RepoIndex
+    In two steps, each remembered: the files in one commit, then the index. An interrupted index
+    build (100k records take an hour or more on a loaded 2-core machine: Chroma's inserts) resumes
+    where it stopped: the sync skips every file already indexed.
+    """
+    name = f"recall-six-{records}-records"
+    target, files, done = CACHE_DIR / name, CACHE_DIR / f"{name}.files", CACHE_DIR / f"{name}.complete"
+    if done.exists() and target.is_dir():
+        return target
+    if not (files.exists() and target.is_dir()):
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        write_six_files(target, records)
+        files.write_text("ok\n")
+    index_six(target)
+    done.write_text("ok\n")
+    return target
 
+
+def write_six_files(root: Path, records: int) -> None:
+    """The records in one commit, and the same files in the working tree."""
     git = pygit2.init_repository(str(root), initial_head="main")
     index = git.index
     files = {CONFIG_FILE: RepoConfig(branch="main").to_yaml().encode(), ".gitignore": GITIGNORE.encode()}
@@ -203,7 +220,16 @@ def build_six_repo(root: Path, records: int) -> None:
     signature = pygit2.Signature("bench", "bench@example.invalid", 1767225600, 0)
     git.create_commit("refs/heads/main", signature, signature, f"Seed {records} records", tree, [])
 
-    class RandomVectors:  # the MiniLM's name and size, random unit vectors: builds 100k entries in minutes
+
+def index_six(root: Path) -> None:
+    """Build (or resume building) the index from the files, with random MiniLM-named vectors."""
+    import numpy as np
+
+    from learning_fs.index import sync
+    from learning_fs.index.minilm import MiniLMEmbedder
+    from learning_fs.index.service import RepoIndex
+
+    class RandomVectors:  # the MiniLM's name and size, random unit vectors: no model run per entry
         name, dim = MiniLMEmbedder.name, 384
 
         def __init__(self) -> None:
@@ -213,12 +239,10 @@ def build_six_repo(root: Path, records: int) -> None:
             vectors = self.rng.standard_normal((len(texts), self.dim)).astype(np.float32)
             return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
-    from learning_fs.index import sync
-
     started = time.perf_counter()
     # The real sync path, in steps of 20k files instead of 256: each step's entries reach Chroma
     # grouped by collection in a few large writes (the 32 private buckets made 256-file steps
-    # thousands of small ones); 100k records build in minutes instead of an hour.
+    # thousands of small ones).
     step, sync.FILES_PER_BATCH = sync.FILES_PER_BATCH, 20_000
     try:
         with MemoryRepo(root) as repo, RepoIndex.open(repo, embedder=RandomVectors(), write_through="off",  # type: ignore[arg-type]
@@ -293,8 +317,7 @@ def main() -> None:
         print("\ntarget: p50 <= 1 ms at 100k users\n")
     six = []
     for records in ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]):
-        path = cached(f"recall-six-{records}-records", lambda root, n=records: build_six_repo(root, n))
-        with MemoryRepo(path) as repo:
+        with MemoryRepo(six_repo(records)) as repo:
             six += measure_six(repo, records, min(args.samples, 300))
     print(f"build_context over all six stores with the search index ({machine_line()})\n")
     print(markdown_table(["records", "what", "p50 ms", "p95 ms", "calls", "CPU p50 ms", "load"], six))

@@ -185,6 +185,17 @@ class VectorStore:
             return run(plans[0])
         return [hit for hits in self._pool.map(run, plans) for hit in hits]
 
+    def search_plans(self, vector: np.ndarray, plans: Sequence[QueryPlan]) -> list[list[tuple[str, float]]]:
+        """(chunk id, cosine) neighbours of each plan, best first, in the plans' order.
+
+        :meth:`search` without flattening: a list a turn already fetched comes back as it is kept
+        (read-only), not copied neighbour by neighbour for every store that asks.
+        """
+        probe = vector.tobytes()
+        if len(plans) == 1:
+            return [self._neighbours(probe, vector, plans[0])]
+        return list(self._pool.map(lambda plan: self._neighbours(probe, vector, plan), plans))
+
     def _neighbours(self, probe: bytes, vector: np.ndarray, plan: QueryPlan) -> list[tuple[str, float]]:
         """(chunk id, cosine) of ``plan.n_results`` neighbours, reusing a wider query of this turn.
 

@@ -538,54 +538,40 @@ class SearchIndex:
             else:  # a rare kind: Chroma's where filter is cheaper than fetching that many
                 where = {"$and": [mine, kind_filter]} if mine else kind_filter
                 plans.append(QueryPlan(tag, suffix, n_results, where))
-        neighbours = self._vectors.search(vector, plans) if plans else []
+        found = self._vectors.search_plans(vector, plans) if plans else []
         if fresh:  # pending vectors win over Chroma's copy of the same chunk (older, or deleted since)
-            neighbours = [hit for hit in neighbours if hit[1] not in fresh.hidden]
+            found = [[hit for hit in hits if hit[0] not in fresh.hidden] for hits in found]
             groups.append(("", allowed, ""))
             # a plan only to key its catalog check: the pending rows searched, for these kinds
             plans.append(QueryPlan(len(groups) - 1, "", n_results,
                                    {"fresh": fresh.stamp, "kinds": sorted(kinds) if kinds is not None else None}))
-            neighbours += [(len(groups) - 1, cid, similarity)
-                           for cid, similarity in fresh.nearest(vector, allowed, kinds, n_results)]
-        by_tag: dict[int, list[tuple[str, float]]] = {}
-        for tag, cid, similarity in neighbours:
-            by_tag.setdefault(tag, []).append((cid, similarity))
+            found.append(fresh.nearest(vector, allowed, kinds, n_results))
         best: dict[str, tuple[float, int]] = {}
         probe = vector.tobytes()
-        for plan in plans:
-            vouched = self._vouched(probe, plan, groups[plan.tag][1], by_tag.get(plan.tag, []))
-            for entry_id, similarity, chunk, kind in vouched:
-                if kinds is not None and kind not in kinds:
-                    continue
+        for plan, neighbours in zip(plans, found, strict=True):
+            vouched = self._vouched(probe, plan, groups[plan.tag][1], neighbours, kinds, depth)
+            for entry_id, similarity, chunk in vouched:
                 if entry_id not in best or similarity > best[entry_id][0]:
                     best[entry_id] = (similarity, chunk)
         ranked = sorted(best.items(), key=lambda item: -item[1][0])
         return [(entry_id, similarity, chunk) for entry_id, (similarity, chunk) in ranked[:depth]]
 
     def _vouched(
-        self, probe: bytes, plan: QueryPlan, members: list[int], neighbours: list[tuple[str, float]]
-    ) -> list[tuple[str, float, int, str]]:
-        """(entry id, cosine, chunk, kind) of the neighbours the catalog vouches for: the entry is
-        in a partition this collection answers for here, and the chunk still exists.
+        self, probe: bytes, plan: QueryPlan, members: list[int], neighbours: list[tuple[str, float]],
+        kinds: set[str] | None, depth: int,
+    ) -> list[tuple[str, float, int]]:
+        """(entry id, cosine, chunk) of ``kinds`` among the best neighbours the catalog vouches for (the entry
+        is in a partition this collection answers for here, and the chunk still exists), best
+        first, at least until ``depth`` entries of ``kinds`` are among them.
 
         Kept for the other searches of the turn (:meth:`_turn_cached`): the catalog lookup of
-        hundreds of neighbours cost more than the vector search itself.
+        hundreds of neighbours cost more than the vector search itself. Checked a window at a
+        time, as far as the deepest search asked: neighbours come best first, so what lies
+        past ``depth`` entries of a kind cannot rank among its ``depth`` best.
         """
-
-        def check() -> list[tuple[str, float, int, str]]:
-            allowed = set(members)
-            places = self._catalog.places(split_chunk_id(cid)[0] for cid, _ in neighbours)
-            vouched: list[tuple[str, float, int, str]] = []
-            for cid, similarity in neighbours:
-                entry_id, chunk = split_chunk_id(cid)
-                place = places.get(entry_id)
-                if place is None or place[0] not in allowed or chunk >= place[2]:
-                    continue
-                vouched.append((entry_id, similarity, chunk, place[1]))
-            return vouched
-
         key = ("dense", probe, plan.collection, plan.n_results, repr(plan.where), tuple(members), len(neighbours))
-        return self._turn_cached(key, check)
+        checked = self._turn_cached(key, lambda: _Vouching(neighbours, set(members)))
+        return checked.upto(self._catalog, kinds, depth)
 
     def _hits(
         self, ranked: list[tuple[str, float]], best_chunk_of: dict[str, int], query: str, user: str | None
@@ -673,6 +659,44 @@ def _forget_lost(catalog: Catalog, entry_ids: list[str]) -> list[str]:
     entries = catalog.entries(entry_ids)
     catalog.delete_ids(list(entries))
     return sorted({entry.path for entry in entries.values()})
+
+
+class _Vouching:
+    """One neighbour list being checked against the catalog, a window at a time, for a turn.
+
+    What passes is filed by kind, so a store's search walks only its own kind's neighbours.
+    """
+
+    WINDOW = 256
+
+    def __init__(self, neighbours: list[tuple[str, float]], allowed: set[int]) -> None:
+        self._neighbours = neighbours
+        self._allowed = allowed
+        self._checked = 0
+        self._by_kind: dict[str, list[tuple[str, float, int]]] = {}
+        self._entries: dict[str, set[str]] = {}  # kind -> distinct entries among the vouched
+        self._lock = threading.Lock()
+
+    def upto(self, catalog: Catalog, kinds: set[str] | None, depth: int) -> list[tuple[str, float, int]]:
+        """(entry id, cosine, chunk) of the vouched neighbours of ``kinds`` (every kind: None),
+        best first within a kind, checked until ``depth`` entries of them are known (or all are)."""
+        with self._lock:
+            while self._checked < len(self._neighbours) and self._known(kinds) < depth:
+                window = self._neighbours[self._checked : self._checked + self.WINDOW]
+                self._checked += len(window)
+                places = catalog.places(split_chunk_id(cid)[0] for cid, _ in window)
+                for cid, similarity in window:
+                    entry_id, chunk = split_chunk_id(cid)
+                    place = places.get(entry_id)
+                    if place is None or place[0] not in self._allowed or chunk >= place[2]:
+                        continue
+                    self._by_kind.setdefault(place[1], []).append((entry_id, similarity, chunk))
+                    self._entries.setdefault(place[1], set()).add(entry_id)
+            wanted = self._by_kind if kinds is None else [kind for kind in kinds if kind in self._by_kind]
+            return [hit for kind in wanted for hit in self._by_kind[kind]]
+
+    def _known(self, kinds: set[str] | None) -> int:
+        return sum(len(entries) for kind, entries in self._entries.items() if kinds is None or kind in kinds)
 
 
 def _shared_fetch(total: int, wanted: int, depth: int) -> int | None:

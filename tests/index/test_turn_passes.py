@@ -16,6 +16,7 @@ import pytest
 
 from learning_fs.index import IndexDoc, MiniLMEmbedder, SearchIndex
 from learning_fs.index.partitions import PartitionKey, collection_suffix
+from learning_fs.index.search_index import _Vouching
 
 DocFactory = Callable[..., IndexDoc]
 MODES = ("hybrid", "dense", "lexical")
@@ -50,10 +51,14 @@ def mixed(index: SearchIndex, make_doc: DocFactory) -> SearchIndex:
 
 
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("window", [1, 3, 256])
 def test_a_turn_of_searches_answers_as_each_search_alone(
-    mixed: SearchIndex, tmp_path: Path, embedder: MiniLMEmbedder, make_doc: DocFactory, mode: str
+    mixed: SearchIndex, tmp_path: Path, embedder: MiniLMEmbedder, make_doc: DocFactory, mode: str,
+    window: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The stores' searches in a row (sharing passes) return what each returns on a fresh index."""
+    """The stores' searches in a row (sharing passes, neighbours checked ``window`` at a time as
+    far as each needs) return what each returns alone on a fresh index that checks them all."""
+    monkeypatch.setattr(_Vouching, "WINDOW", window)
     query = "why does the harbour crane jam when boats unload"
     asks = [
         {"kind": "memories", "namespace": "user", "user": "alice"},
@@ -63,6 +68,7 @@ def test_a_turn_of_searches_answers_as_each_search_alone(
         {"kind": "memories", "namespace": "user", "user": mixed.twin},  # type: ignore[attr-defined]
     ]
     in_a_row = [ids(mixed.search(query, k=20, mode=mode, **ask)) for ask in asks]  # type: ignore[arg-type]
+    monkeypatch.setattr(_Vouching, "WINDOW", 10**6)
     for ask, got in zip(asks, in_a_row, strict=True):
         # the same search on an index that has nothing cached (same documents, own directory)
         with SearchIndex.open(tmp_path / f"alone-{ask['kind']}-{ask['user']}", embedder=embedder) as alone:
