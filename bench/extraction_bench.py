@@ -6,7 +6,8 @@ written for each (facts, names, numbers and URLs nobody said). Every conversatio
 generic junk kinds measured against llama.cpp + SmolLM2-135M: an empty value, an id-shaped value,
 a placeholder, and a copy of one of the real tools' own descriptions. Each output is checked with
 the same ``Grounder`` and tool descriptions the stores use; the table gives junk accepted % per kind
-and good rejected %.
+and good rejected %, and a line gives both for the same outputs made as an agent's tool calls
+(``ConversationGrounder`` over the turn's messages, as AGENTIC tools are checked).
 
 Part 2 (a real model): the first conversations of the same set go through a real
 ``LearningMachine`` (user memory store, ALWAYS mode) twice, grounding off (``grounding=None``) and on,
@@ -122,6 +123,23 @@ def judge(item: dict[str, Any], docs: dict[str, tuple[str, dict[str, str], set[s
     return None if verdict.ok else verdict.reason
 
 
+def judge_as_agent(item: dict[str, Any], docs: dict[str, tuple[str, dict[str, str], set[str]]],
+                   threshold: float) -> str | None:
+    """The verdict on the same output made as an agent's tool call: checked against the conversation
+    (``ConversationGrounder``, as AGENTIC tools are), the turn's messages then the reply making the call."""
+    from learning_fs.stores.grounding import ConversationGrounder
+
+    _summary, _descriptions, required = docs[item["tool"]]
+    every = {f"{tool}.{name}": text for tool, (_s, args, _r) in docs.items() for name, text in args.items()}
+    every.update({f"{tool}()": summary for tool, (summary, _a, _r) in docs.items()})
+    call = {"id": "c1", "type": "function", "function": {"name": item["tool"], "arguments": json.dumps(item["args"])}}
+    messages = [*({"role": role, "content": text} for role, text in item["turn"]),
+                {"role": "assistant", "content": "", "tool_calls": [call]}]
+    grounder = ConversationGrounder(item["user"], threshold, lambda: messages)
+    verdict = grounder.check(item["args"], required=required, descriptions=every)
+    return None if verdict.ok else verdict.reason
+
+
 def labelled_report(threshold: float, verbose: bool) -> tuple[float, float]:
     docs = tool_docs()
     items = labelled_set(docs)
@@ -148,6 +166,12 @@ def labelled_report(threshold: float, verbose: bool) -> tuple[float, float]:
     junk_pct, good_pct = 100 * junk_accepted / max(junk, 1), 100 * good_rejected / max(good, 1)
     print(f"\njunk accepted: {junk_accepted}/{junk} = {junk_pct:.1f}%   "
           f"good rejected: {good_rejected}/{good} = {good_pct:.1f}%   (targets: <= 5% each)\n")
+    as_agent = [(item, judge_as_agent(item, docs, threshold)) for item in items]
+    agent_junk = sum(reason is None for item, reason in as_agent if item["label"] == "junk")
+    agent_good = sum(reason is not None for item, reason in as_agent if item["label"] == "good")
+    print(f"the same outputs as an agent's tool calls (checked against the conversation): junk accepted "
+          f"{agent_junk}/{junk} = {100 * agent_junk / max(junk, 1):.1f}%   good rejected {agent_good}/{good} = "
+          f"{100 * agent_good / max(good, 1):.1f}%\n")
     if verbose:
         for item, reason in mistakes:
             print(f"- {item['conversation']} {item['label']} {item['tool']}({item['args']}): {reason}")

@@ -88,7 +88,7 @@ def test_always_turn_commits_grounded_memories_or_says_why(
     model, bodies, statuses = wire
     repo = MemoryRepo.init(tmp_path / "memory")
     machine = LearningMachine(repo, model=model, background=False, track_recalls=False,
-                              user_memory=UserMemoryConfig(max_steps=2, grounding=0.5))
+                              user_memory=UserMemoryConfig(max_steps=2))  # grounding: the default (on)
     with caplog.at_level(logging.INFO, logger="learning_fs"):
         machine.process(TURN, user_id="alice", session_id="s1")
     outcome = machine.last_turn["user_memory"]

@@ -115,6 +115,10 @@ def test_the_labelled_set_stays_within_target() -> None:
     junk_accepted = sum(bench.judge(i, docs, 0.5) is None for i in junk) / len(junk)
     good_rejected = sum(bench.judge(i, docs, 0.5) is not None for i in good) / len(good)
     assert junk_accepted <= 0.05 and good_rejected <= 0.05, (junk_accepted, good_rejected)
+    # The same outputs made as an agent's tool calls, checked against the conversation they are in.
+    junk_accepted = sum(bench.judge_as_agent(i, docs, 0.5) is None for i in junk) / len(junk)
+    good_rejected = sum(bench.judge_as_agent(i, docs, 0.5) is not None for i in good) / len(good)
+    assert junk_accepted <= 0.05 and good_rejected <= 0.05, (junk_accepted, good_rejected)
 
 
 def test_the_conversation_an_agent_is_checked_against_is_bounded_and_leaves_out_its_own_words() -> None:
