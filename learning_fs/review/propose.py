@@ -8,9 +8,8 @@ behave exactly as for an agent's proposal.
 
 from __future__ import annotations
 
-from learning_fs.format.layout import record_path
-from learning_fs.format.records import USER_NAMESPACE, LearningRecord
 from learning_fs.ops.provenance import Evidence
+from learning_fs.ops.records import put_learning
 from learning_fs.ops.writer import RecordWriter, SaveResult
 from learning_fs.repo import MemoryRepo
 
@@ -29,13 +28,11 @@ def propose_learning(repo: MemoryRepo, title: str, text: str, *, namespace: str 
     if not title or not text:
         raise ValueError("a learning needs a title and a text")
     writer = RecordWriter(repo, store=store, mode="propose", user_id=user, session_id=session, agent_id=agent)
-    probe = LearningRecord(title=title, namespace=namespace, user=user if namespace == USER_NAMESPACE else None)
-    existing = writer.read(record_path(probe))
-    same = isinstance(existing, LearningRecord) and existing.title.casefold() == title.casefold()
-    record = existing if same and isinstance(existing, LearningRecord) else probe
-    record.learning = text
-    if context:
-        record.context = context.strip()
-    record.tags = sorted({*record.tags, *(t.strip() for t in tags or [] if t.strip())})
-    verb = "Update" if same else "Learn"
-    return writer.save([record], summary=f"{verb}: {title}", evidence=Evidence(reasoning=why))
+    evidence = Evidence(reasoning=why)
+    with writer.transaction(f"Learn: {title}", evidence=evidence) as tx:  # the rule of every learning save
+        _, same = put_learning(tx, title, text, evidence.filled_from(writer.evidence()), namespace=namespace,
+                               tags=tags, context=context or None)
+        if same:
+            tx.summary = f"Update: {title}"
+    assert tx.result is not None
+    return tx.result

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from learning_fs import ops
 from learning_fs.format.layout import record_path
-from learning_fs.format.records import EntityRecord, MemoriesRecord, Record
+from learning_fs.format.records import EntityRecord, LearningRecord, MemoriesRecord, Record, parse_record
 from learning_fs.ops import Origin, RecordWriter, add_fact, put_memory
 from learning_fs.repo import MemoryRepo
 from learning_fs.stores import (
@@ -29,7 +30,7 @@ from learning_fs.stores import (
     UserProfileStore,
 )
 from tests.cli.conftest import Invoke
-from tests.stores.conftest import tools
+from tests.stores.conftest import tools, writer
 
 FACTS = ["role: VP of Sales", "Lives in Berlin", "role: CTO", "lives in  berlin", "role: CTO"]
 EVENTS = [("2026-10-01", "Signed the renewal."), ("2026-09-01", "First call."), ("2026-10-01", "Signed the renewal.")]
@@ -115,6 +116,33 @@ def test_cli_and_agent_tools_save_learnings_by_the_same_rule(tmp_path: Path, rep
 
     assert learnings(MemoryRepo(repo_dir)) == learnings(agent_repo) == [("Use uv", "Use uv in CI; pin it.",
                                                                          ["ci", "python"])]
+    agent_repo.close()
+
+
+def test_a_proposed_learning_follows_the_learning_rule_of_the_agents_propose_mode(tmp_path: Path, repo_dir: Path,
+                                                                                  lfs: Invoke) -> None:
+    """``propose learning`` and a PROPOSE-mode ``save_learning``: the same title updates, tags merge."""
+    assert lfs("add", "learning", "--title", "Use uv", "--tag", "ci", "Use uv in CI.").exit_code == 0
+    assert lfs("propose", "learning", "--title", "use UV", "--tag", "python", "Use uv in CI; pin it.").exit_code == 0
+
+    agent_repo = MemoryRepo.init(tmp_path / "agent")
+    with ops.write_transaction(agent_repo, "seed", Origin(store="test")) as tx:
+        ops.add_learning(tx, "Use uv", "Use uv in CI.", Origin(store="test"), tags=["ci"])
+    store = LearnedKnowledgeStore(LearnedKnowledgeConfig(mode="propose"), agent_repo)
+    bound = store.write_tools(user_id="alice", writer=writer(agent_repo, store, "alice", "s1"), repo=agent_repo)
+    save = next(tool for tool in bound if tool.__name__ == "save_learning")
+    reply = save(title="use UV", learning="Use uv in CI; pin it.", tags=["python"])
+    assert reply.startswith("Proposed an update of learning")
+
+    def proposed(root: Path) -> list[tuple[str, str, list[str]]]:
+        repo = MemoryRepo(root)
+        branch = next(b for b in repo.git.branches.local if b.startswith("proposals/"))
+        path = next(r.path for r in repo.list("learning"))
+        record = parse_record(repo.git.revparse_single(f"{branch}:{path}").data.decode(), path or "")
+        assert isinstance(record, LearningRecord)
+        return [(record.title, record.learning, record.tags)]
+
+    assert proposed(repo_dir) == proposed(agent_repo.root) == [("Use uv", "Use uv in CI; pin it.", ["ci", "python"])]
     agent_repo.close()
 
 
