@@ -487,16 +487,27 @@ def person_busy(git_dir: Path, root: Path | None = None, *, scan: bool = True) -
     return scan and bool(gitprocs.running(git_dir.parent if root is None else root, git_dir, max_age=PERSON_WAIT))
 
 
+FRESH = 0.001
+"""A look at ``/proc`` older than this (seconds) is taken again before the branch moves.
+
+``git commit`` needs a few milliseconds from its ``exec`` to reading HEAD; a writer descheduled
+between its look and the move (tens of ms on a loaded 2-core machine) would otherwise give one
+started meanwhile the time to read the old HEAD."""
+
+
 class PersonGate:
     """One library commit's manners towards a person's git: wait while it runs, at most :data:`PERSON_WAIT` in all.
 
-    :meth:`clear` is the look that counts, microseconds before the ref moves
-    (:func:`learning_fs.repo.locks.move_branch`), and the only ``/proc`` scan of a write that
-    meets no person (0.3–2 ms on a loaded machine). :meth:`wait`, before the commit is moved,
-    checks the cheap signs, and waits (scanning) once :meth:`clear` has seen a person; the writer
-    holds the write lock meanwhile, so other writers queue behind it. A person committing again
-    and again could otherwise keep one writer waiting for ever: once the budget is spent the
-    library commits anyway and says so once (their next commit may then need running again).
+    :meth:`clear` is the look that counts, taken after everything but the rename of the ref lock
+    (:func:`learning_fs.repo.locks.move_branch`) and taken again until it is younger than
+    :data:`FRESH`; it is the only ``/proc`` scan of a write that meets no person (0.5–2 ms on a
+    loaded machine). (Undoing a move when a git appeared just after it was tried: such a git had
+    nearly always read the *new* HEAD, so the undo made it fail.) :meth:`wait`, before the commit
+    is moved, checks the cheap signs, and waits (scanning) once :meth:`clear` has seen a person;
+    the writer holds the write lock meanwhile, so other writers queue behind it. A person
+    committing again and again could otherwise keep one writer waiting for ever: once the budget
+    is spent the library commits anyway and says so once (their next commit may then need
+    running again).
     """
 
     def __init__(self, git_dir: Path, root: Path, budget: float = PERSON_WAIT) -> None:
@@ -527,10 +538,17 @@ class PersonGate:
 
     def clear(self) -> bool:
         """Whether the branch may move now: no person's git running (or the budget is spent)."""
-        if self._spent() or not person_busy(self.git_dir, self.root):
-            return True
-        self._seen = True
-        return False
+        from learning_fs.repo import gitprocs  # not at the top: this file also runs as the hook's script
+
+        for _ in range(20):
+            if self._spent():
+                return True
+            if person_busy(self.git_dir, self.root):
+                self._seen = True
+                return False
+            if time.monotonic() - gitprocs.listed_at() < FRESH:
+                return True
+        return True  # never fresh enough on this machine: the look just taken is the best there is
 
 
 class IndexSyncer:

@@ -48,7 +48,13 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _Verdict = tuple[str, str, bool, int] | None
 _cache: dict[tuple[str, int], tuple[float, _Verdict]] = {}
 _last_full = 0.0
+_listed_at = 0.0  # monotonic time the last listing of /proc began (what running() said is true as of then)
 _lock = threading.Lock()
+
+
+def listed_at() -> float:
+    """When the listing behind the last :func:`running` answer began (``time.monotonic()``)."""
+    return _listed_at
 
 
 def _read(path: str, size: int = 4096) -> bytes:
@@ -117,6 +123,8 @@ def _uptime() -> float:
 
 
 def _listing() -> list[tuple[str, int]]:
+    global _listed_at
+    _listed_at = time.monotonic()
     try:
         return [(e.name, e.inode()) for e in os.scandir(_ROOT) if e.name.isdigit()]
     except OSError:
@@ -127,29 +135,31 @@ def running(root: Path, git_dir: Path, commands: frozenset[str] = HEAD_MOVERS,
             max_age: float = PERSON_WAIT) -> list[int]:
     """Pids of git processes running one of ``commands`` in this repository, started < ``max_age`` s ago.
 
-    The listing of ``/proc`` is taken again after the processes were read, until it shows none
-    that are new: a ``git commit`` started while a loaded machine took milliseconds to read the
-    others is still seen, and what is returned is true as of the last listing (~0.3 ms before).
+    Two passes at least: the second lists ``/proc`` again and reads only the young processes (a
+    fork still waiting to ``exec`` git) and the new ones, again until no new one appears. So a
+    ``git commit`` started while a loaded machine took milliseconds over the first pass is still
+    seen, and the answer is true as of the last pass (:func:`listed_at`, ~0.3 ms before return).
     """
     global _cache, _last_full
-    now = time.monotonic()
-    entries = _listing()
-    if not entries:
-        return []
     root_s, git_s = str(root), str(git_dir)
-    found: list[tuple[int, int]] = []
+    found: dict[int, int] = {}
     uptime: float | None = None
     with _lock:
+        now = time.monotonic()
         full = now - _last_full >= REFRESH
         if full:
             _last_full = now
         cache: dict[tuple[str, int], tuple[float, _Verdict]] = {}
-        for _round in range(5):
+        for round_ in range(6):
+            entries = _listing()
+            if not entries:
+                break
+            new = False
             for key in entries:
-                if key in cache:
-                    continue
-                seen = _cache.get(key)
-                if seen is not None and not full and now >= seen[0]:
+                seen = cache.get(key) if round_ else _cache.get(key)
+                if seen is None:
+                    new = True
+                if seen is not None and (round_ or not full) and now >= seen[0]:
                     recheck, verdict = seen
                 else:
                     try:
@@ -159,7 +169,7 @@ def running(root: Path, git_dir: Path, commands: frozenset[str] = HEAD_MOVERS,
                     verdict = _judge(key[0], data, INDEX_WRITERS)
                     if uptime is None:
                         uptime = _uptime()
-                    try:  # read again at every scan while younger than YOUNG: it may still exec git
+                    try:  # read again at every pass while younger than YOUNG: it may still exec git
                         age = uptime - int(data.rpartition(b")")[2].split()[19]) / _CLOCK_TICKS
                     except (IndexError, ValueError):
                         age = 0.0
@@ -173,13 +183,12 @@ def running(root: Path, git_dir: Path, commands: frozenset[str] = HEAD_MOVERS,
                         continue
                 elif where != root_s and not where.startswith(root_s + os.sep):
                     continue
-                found.append((int(key[0]), start))
-            entries = [key for key in _listing() if key not in cache]
-            if not entries:
+                found[int(key[0])] = start
+            if found or (round_ and not new):
                 break
         _cache = cache
     if not found:
         return []
     if uptime is None:
         uptime = _uptime()
-    return [pid for pid, start in found if uptime - start / _CLOCK_TICKS < max_age]
+    return [pid for pid, start in found.items() if uptime - start / _CLOCK_TICKS < max_age]

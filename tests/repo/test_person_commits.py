@@ -10,6 +10,7 @@ person is the real ``git`` command line, run once, never retried.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import signal
@@ -40,6 +41,9 @@ def start_writers(root: Path, count: int, folder: Path, stop: Path) -> list[int]
             continue
         code = 0
         try:
+            handler = logging.FileHandler(folder / f"writer-{worker}.warnings", encoding="utf-8")
+            handler.setLevel(logging.WARNING)
+            logging.getLogger("learning_fs").addHandler(handler)
             repo = MemoryRepo(root)
             with open(folder / f"writer-{worker}.log", "a", encoding="utf-8") as log:
                 i = 0
@@ -123,7 +127,8 @@ def test_a_person_committing_in_a_loop_beside_8_writers_never_fails(memory_repo:
     finally:
         codes = stop_writers(pids, stop)
 
-    assert failures == [], f"{len(failures)} of {PERSON_COMMITS} person commits failed"
+    warnings = [line for log in folder.glob("*.warnings") for line in log.read_text().splitlines()]
+    assert failures == [], f"{len(failures)} of {PERSON_COMMITS} person commits failed; writers warned: {warnings}"
     assert codes == [0] * WRITERS
     rows = [row.split("\t", 1) for log in folder.glob("writer-*.log") for row in log.read_text().splitlines()]
     assert [rest for kind, rest in rows if kind != "ok"] == []  # no library write failed
