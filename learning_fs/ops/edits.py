@@ -54,16 +54,20 @@ def _memory(record: MemoriesRecord, memory_id: str) -> Item:
     raise RecordNotFoundError(f"no memory with id {memory_id!r}")
 
 
+def _reword(item: Item, wanted: str, origin: Origin) -> ItemChange:
+    """An item's new wording under the same id; the same words again change nothing (no commit)."""
+    if item.text == wanted:
+        return ItemChange(item, changed=False)
+    item.text, item.updated = wanted, origin.timestamp()
+    return ItemChange(item, changed=True)
+
+
 def update_memory(record: MemoriesRecord, memory_id: str, text: str, origin: Origin) -> ItemChange:
     """The one rule for correcting a memory: same id, new text; the same text again changes nothing."""
     wanted = _flat(text)
     if not wanted:
         raise LearningFSError("the memory is empty; forget it instead")
-    item = _memory(record, memory_id)
-    if item.text == wanted:
-        return ItemChange(item, changed=False)
-    item.text, item.updated = wanted, origin.timestamp()
-    return ItemChange(item, changed=True)
+    return _reword(_memory(record, memory_id), wanted, origin)
 
 
 def remove_memory(record: MemoriesRecord, memory_id: str) -> Item:
@@ -317,11 +321,7 @@ def reword_rule(record: InstructionsRecord, rule_id: str, text: str, origin: Ori
     wanted = _flat(text)
     if not wanted:
         raise LearningFSError("the rule is empty; retire it instead")
-    rule = _rule(record, rule_id)
-    if rule.text == wanted:
-        return ItemChange(rule, changed=False)
-    rule.text, rule.updated = wanted, origin.timestamp()
-    return ItemChange(rule, changed=True)
+    return _reword(_rule(record, rule_id), wanted, origin)
 
 
 def retire_rule(record: InstructionsRecord, rule_id: str, origin: Origin) -> Item:
