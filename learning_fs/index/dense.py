@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,6 +235,48 @@ class VectorStore:
         with self._recent_lock:
             self._generation += 1
             self._recent.clear()
+
+    def suffixes(self) -> list[str]:
+        """The suffixes of every collection of this index (on the server or in the folder)."""
+        found = []
+        for listed in self._client.list_collections():
+            name = listed if isinstance(listed, str) else listed.name
+            if name.startswith(self._prefix):
+                found.append(name[len(self._prefix) :])
+        return sorted(found)
+
+    def regroup(self, suffix: str, target: Callable[[str], str]) -> int:
+        """Copy every vector of collection ``suffix`` into collection ``target(kind)`` (its
+        metadata's kind), then drop ``suffix``; return how many were copied.
+
+        An index layout change (``search_index._migrate_layout``): no vector is embedded again.
+        Read by pages in Chroma's order and written as upserts, so it can run again after an
+        interruption.
+        """
+        collection = self._collection(suffix, create=False)
+        if collection is None:
+            return 0
+        copied = 0
+        while True:
+            page = collection.get(limit=WRITE_BATCH, offset=copied, include=["embeddings", "metadatas"])
+            ids = page["ids"]
+            if not ids:
+                break
+            embeddings = page["embeddings"] if page["embeddings"] is not None else []
+            metadatas = page["metadatas"] or [{} for _ in ids]
+            writes: dict[str, tuple[list[str], list[Any], list[dict[str, Any]]]] = {}
+            for cid, vector, meta in zip(ids, embeddings, metadatas, strict=True):
+                group = writes.setdefault(target(str((meta or {}).get("kind", ""))), ([], [], []))
+                group[0].append(cid)
+                group[1].append(vector)
+                group[2].append(dict(meta or {}))
+            for name, (cids, vecs, metas) in writes.items():
+                self.upsert(name, cids, np.asarray(vecs, dtype=np.float32), metas)
+            copied += len(ids)
+        self._forget()
+        self._client.delete_collection(f"{self._prefix}{suffix}")
+        self._collections.pop(suffix, None)
+        return copied
 
     def drop(self) -> None:
         """Delete every collection of this index."""

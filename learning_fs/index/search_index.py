@@ -18,6 +18,7 @@ from the memory repository and can be rebuilt; nothing reads git.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import sqlite3
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
-from learning_fs.index.catalog import SCHEMA_VERSION, Catalog, Entry, delete_ids_in
+from learning_fs.index.catalog import MIGRATES_FROM, SCHEMA_VERSION, Catalog, Entry, delete_ids_in
 from learning_fs.index.chunking import CHUNK_OVERLAP, CHUNK_TOKENS, chunk_spans
 from learning_fs.index.dense import (
     MAX_FETCH,
@@ -47,7 +48,13 @@ from learning_fs.index.errors import IndexMismatchError
 from learning_fs.index.fresh import FreshRow, FreshSegment
 from learning_fs.index.fusion import DENSE_FLOOR, DENSE_SURE, checked_fusion
 from learning_fs.index.lexical import lexical_search, lexical_search_by_kind, query_terms
-from learning_fs.index.partitions import PRIVATE_BUCKETS, collection_suffix, partition_of, visible_partitions
+from learning_fs.index.partitions import (
+    PRIVATE_BUCKETS,
+    collection_suffix,
+    kind_tag,
+    partition_of,
+    visible_partitions,
+)
 from learning_fs.index.snippets import best_chunk, make_snippet
 from learning_fs.index.types import USER_NAMESPACE, Hit, IndexDoc, SearchMode
 
@@ -61,15 +68,16 @@ CATALOG_FILE = "catalog.sqlite3"
 CHROMA_DIR = "chroma"
 #: Candidates taken from each ranking before fusion (at least; 3 x k when k is larger).
 FUSION_DEPTH = 50
-#: A second collection holding every active shared vector. The most common search ("what may user
-#: U see": all shared namespaces + U's private ones) then makes 2 Chroma queries instead of one
-#: per namespace (~1 ms of fixed cost each, measured); writes of shared entries go to both.
+#: Second collections, one per kind (``shared-a-<kind>``), holding every active shared vector of
+#: that kind. The most common search ("what may user U see": all shared namespaces + U's private
+#: ones) then makes one Chroma query for its kind instead of one per namespace (~1 ms of fixed
+#: cost each, measured); writes of shared entries go to both.
 SHARED_UNION = "shared-a"
 #: Recent query embeddings kept (a turn's stores search the same message; see ``query_vector``).
 QUERY_VECTORS = 64
-#: Search passes kept for the other searches of a turn (catalog-checked neighbours, BM25 per
-#: kind; see ``SearchIndex._turn_cached``), and for how many seconds at most.
-TURN_KEPT = 16
+#: Searches and search passes kept for the rest of a turn (results, catalog-checked neighbours,
+#: BM25 per kind; see ``SearchIndex._turn_cached``), and for how many seconds at most.
+TURN_KEPT = 48
 TURN_TTL = 5.0
 #: How deep a turn's BM25 pass over every kind goes (a store asking deeper gets a deeper pass).
 LEXICAL_PASS = 4 * FUSION_DEPTH
@@ -88,13 +96,13 @@ class SearchIndex:
         self._lost: list[str] = []  # paths whose fresh vectors were unreadable at open (see lost_paths)
         self.embedder = embedder
         self._buckets = buckets
-        self._lexical_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lfs-lexical")
+        self._lexical_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lfs-lexical")
         self._embed_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lfs-embed")
         self._pending_vectors: dict[tuple[str, str], Future[np.ndarray]] = {}
         self.healed = False  # set by the service when this replaced an unreadable index folder
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._query_lock = threading.Lock()
-        self._turn_cache: OrderedDict[tuple[object, ...], tuple[tuple[int, int], float, object]] = OrderedDict()
+        self._turn_cache: OrderedDict[tuple[object, ...], tuple[tuple[int, int], float, Future[Any]]] = OrderedDict()
         self._turn_lock = threading.Lock()
 
     @classmethod
@@ -134,6 +142,8 @@ class SearchIndex:
                 fresh.clear()
                 catalog.clear()
             lost = _forget_lost(catalog, fresh.check()) if writer else []
+            if catalog.get_value("config", "schema") in MIGRATES_FROM:
+                _migrate_layout(root, catalog, vectors, fresh, writer=writer)
         except BaseException:
             catalog.close()
             raise
@@ -171,7 +181,8 @@ class SearchIndex:
         # Grouped by collection, so a bulk load makes few, large Chroma calls (each has ~10-30 ms
         # of fixed cost) instead of one per partition per batch.
         ordered = sorted(
-            latest.values(), key=lambda doc: self._suffix(self._catalog.pid_for(partition_of(doc.metadata)))
+            latest.values(),
+            key=lambda doc: self._suffix(self._catalog.pid_for(partition_of(doc.metadata)), str(doc.metadata["kind"])),
         )
         embedded = 0
         for start in range(0, len(ordered), UPSERT_BATCH):
@@ -195,7 +206,9 @@ class SearchIndex:
         obsolete = [found for found in self._catalog.ids_for_paths(paths) if found[0] not in latest]
         return self._upsert_batch(list(latest.values()), obsolete)
 
-    def _upsert_batch(self, docs: list[IndexDoc], obsolete: list[tuple[str, int, int]] | None = None) -> int | None:
+    def _upsert_batch(
+        self, docs: list[IndexDoc], obsolete: list[tuple[str, int, int, str]] | None = None
+    ) -> int | None:
         """Write one batch; with ``obsolete`` (entries to delete in the same transaction) only if the
         whole change fits the fresh segment, else None before anything is embedded or written."""
         old = self._catalog.entries(doc.id for doc in docs)
@@ -233,15 +246,16 @@ class SearchIndex:
             current = new_by_id.get(previous.id)
             if current is None:  # unchanged
                 continue
-            for place in self._places(previous.pid):
-                keep = len(current.chunks) if place in self._places(current.pid) else 0
+            for place in self._places(previous.pid, previous.kind):
+                keep = len(current.chunks) if place in self._places(current.pid, current.kind) else 0
                 stale += [FreshRow(place, chunk_id(previous.id, i), previous.id, i, previous.pid, previous.kind, "",
                                    None)
                           for i in range(keep, len(previous.chunks))]
-        stale += [FreshRow(place, chunk_id(entry_id, i), entry_id, i, pid, "", "", None)
-                  for entry_id, pid, chunks in obsolete or () for place in self._places(pid) for i in range(chunks)]
-        expected = len(stale) + sum(len(self._places(entry.pid)) for entry, _ in to_embed)
-        expected += sum(len(entry.chunks) * len(self._places(entry.pid)) for _, entry in moved)
+        stale += [FreshRow(place, chunk_id(entry_id, i), entry_id, i, pid, kind, "", None)
+                  for entry_id, pid, chunks, kind in obsolete or () for place in self._places(pid, kind)
+                  for i in range(chunks)]
+        expected = len(stale) + sum(len(self._places(entry.pid, entry.kind)) for entry, _ in to_embed)
+        expected += sum(len(entry.chunks) * len(self._places(entry.pid, entry.kind)) for _, entry in moved)
         if obsolete is not None and not self._fresh.accepts(expected):
             return None
         vectors = self.embedder.embed([text for _, text in to_embed]) if to_embed else None
@@ -249,7 +263,7 @@ class SearchIndex:
 
         def add(entry: Entry, chunk: int, vector: np.ndarray) -> None:
             owner = self._catalog.partition_key(entry.pid).user
-            for place in self._places(entry.pid):
+            for place in self._places(entry.pid, entry.kind):
                 rows.append(FreshRow(place, chunk_id(entry.id, chunk), entry.id, chunk, entry.pid, entry.kind, owner,
                                      vector))
 
@@ -265,14 +279,14 @@ class SearchIndex:
             stored = self._fresh.vectors(wanted)  # not folded into Chroma yet: Chroma's copy is older
             missing = [cid for cid in wanted if cid not in stored]
             if missing:
-                stored.update(self._vectors.vectors(self._suffix(previous.pid), missing))
+                stored.update(self._vectors.vectors(self._suffix(previous.pid, previous.kind), missing))
             if len(stored) != len(entry.chunks):  # vectors lost (interrupted write): embed again
                 fresh = self.embedder.embed([entry.body[s.start : s.end] for s in entry.chunks])
                 stored = {chunk_id(entry.id, i): fresh[i] for i in range(len(entry.chunks))}
                 embedded.add(entry.id)
             for i in range(len(entry.chunks)):
                 add(entry, i, stored[chunk_id(entry.id, i)])
-        gone_ids = [entry_id for entry_id, _, _ in obsolete or ()]
+        gone_ids = [entry_id for entry_id, _, _, _ in obsolete or ()]
         if obsolete is not None or self._fresh.accepts(len(rows) + len(stale)):
             # A small write: vectors and entries in one catalog transaction; Chroma later (fresh.py).
             staged = rows + stale
@@ -294,17 +308,17 @@ class SearchIndex:
                 self._vectors.delete(place, cids)
         return len(embedded)
 
-    def _suffix(self, pid: int) -> str:
-        """The collection a partition is searched in when it is queried on its own."""
-        return collection_suffix(self._catalog.partition_key(pid), pid, self._buckets)
+    def _suffix(self, pid: int, kind: str) -> str:
+        """The collection a partition's vectors of ``kind`` are searched in when it is queried on its own."""
+        return collection_suffix(self._catalog.partition_key(pid), pid, self._buckets, kind)
 
-    def _places(self, pid: int) -> tuple[str, ...]:
-        """Every collection holding the partition's vectors: its own, plus the union of all
-        active shared partitions for those (see :data:`SHARED_UNION`)."""
+    def _places(self, pid: int, kind: str) -> tuple[str, ...]:
+        """Every collection holding the partition's vectors of ``kind``: its own, plus the union of
+        all active shared partitions' vectors of that kind for those (see :data:`SHARED_UNION`)."""
         key = self._catalog.partition_key(pid)
         if key.active and key.namespace != USER_NAMESPACE:
-            return (self._suffix(pid), SHARED_UNION)
-        return (self._suffix(pid),)
+            return (self._suffix(pid, kind), _union(kind))
+        return (self._suffix(pid, kind),)
 
     def _digest(self, text: str) -> str:
         recipe = f"{self.embedder.name}\0{CHUNK_TOKENS}\0{CHUNK_OVERLAP}\0"
@@ -315,9 +329,9 @@ class SearchIndex:
         found = self._catalog.ids_for_paths(paths)
         if not found:
             return 0
-        ids = [entry_id for entry_id, _, _ in found]
-        gone = [FreshRow(place, chunk_id(entry_id, i), entry_id, i, pid, "", "", None)
-                for entry_id, pid, chunks in found for place in self._places(pid) for i in range(chunks)]
+        ids = [entry_id for entry_id, _, _, _ in found]
+        gone = [FreshRow(place, chunk_id(entry_id, i), entry_id, i, pid, kind, "", None)
+                for entry_id, pid, chunks, kind in found for place in self._places(pid, kind) for i in range(chunks)]
         if self._fresh.accepts(len(gone)):  # a few files: hidden now, deleted from Chroma by the next fold
             self._catalog.delete_ids(ids, also=lambda conn: self._fresh.stage(conn, gone))
             self._fresh.staged(len(gone))
@@ -381,8 +395,17 @@ class SearchIndex:
         kinds = _as_set(kind)
         if kinds is not None and not kinds:
             return []
-        partitions = self._catalog.partitions()
-        keys = visible_partitions(partitions, _as_set(namespace), user or None, include_inactive)
+        spaces = _as_set(namespace)
+        # The machine recalls a turn's stores ahead on worker threads, then in order: the second
+        # asking of the same search is this lookup.
+        key = ("search", query, k, _frozen(kinds), _frozen(spaces), user or None, include_inactive, mode)
+        return list(self._turn_cached(key, lambda: self._search(query, k, kinds, spaces, user or None,
+                                                                include_inactive, mode)))
+
+    def _search(self, query: str, k: int, kinds: set[str] | None, spaces: set[str] | None, user: str | None,
+                include_inactive: bool, mode: SearchMode) -> list[Hit]:
+        partitions = self._catalog.partitions_of(user or None)
+        keys = visible_partitions(partitions, spaces, user or None, include_inactive)
         pids = [partitions[key] for key in keys]
         if not pids:
             return []
@@ -420,21 +443,44 @@ class SearchIndex:
 
     def _turn_cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """``compute()``, or what it gave for ``key`` within the last :data:`TURN_TTL` seconds if
-        neither the catalog nor the vectors changed since (the several searches of one turn)."""
+        neither the catalog nor the vectors changed since (the several searches of one turn).
+
+        A computation in flight is waited for, not repeated: the stores of a turn search side by
+        side (the machine recalls ahead), and two of them often need the same pass at once.
+        """
         version = (self._catalog.version(), self._vectors.generation)
         now = time.monotonic()
         with self._turn_lock:
             known = self._turn_cache.get(key)
             if known is not None and known[0] == version and now - known[1] <= TURN_TTL:
                 self._turn_cache.move_to_end(key)
-                return cast(T, known[2])
-        value = compute()
-        with self._turn_lock:
-            if (self._catalog.version(), self._vectors.generation) == version:
-                self._turn_cache[key] = (version, now, value)
+                running = cast("Future[T]", known[2])
+            else:
+                running = None
+                mine: Future[T] = Future()
+                self._turn_cache[key] = (version, now, mine)
                 while len(self._turn_cache) > TURN_KEPT:
                     self._turn_cache.popitem(last=False)
+        if running is not None:
+            try:
+                return running.result()
+            except Exception:  # the other caller's error: compute here, where it is this caller's
+                return compute()
+        try:
+            value = compute()
+        except BaseException as exc:
+            mine.set_exception(exc)
+            self._forget_turn(key, mine)
+            raise
+        mine.set_result(value)
+        if (self._catalog.version(), self._vectors.generation) != version:  # written meanwhile: not for later
+            self._forget_turn(key, mine)
         return value
+
+    def _forget_turn(self, key: tuple[object, ...], value: Future[Any]) -> None:
+        with self._turn_lock:
+            if (known := self._turn_cache.get(key)) is not None and known[2] is value:
+                del self._turn_cache[key]
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding, computed once for the several searches of one turn.
@@ -496,55 +542,72 @@ class SearchIndex:
     ) -> list[tuple[str, float, int]]:
         """(entry id, cosine, best chunk) for up to ``depth`` entries, best first.
 
-        The stores of one turn search the same message in the same partitions, each for its own
-        kind. A collection is asked the same number of neighbours whatever the kind
-        (:func:`_shared_fetch`), so their searches share one Chroma query (the neighbour cache)
-        and one catalog check (:meth:`_vouched`), and each keeps its kind.
+        Shared partitions keep a collection per kind (and the active ones a union per kind), so
+        a store's search asks its own kind's collection for as many neighbours as it needs,
+        unfiltered. A private bucket mixes kinds and owners: it is asked, filtered by owner, for
+        the same number of neighbours whatever the kind (:func:`_shared_fetch`), so the stores of
+        one turn share one query (the neighbour cache) and one catalog check (:meth:`_vouched`).
         """
         # Before Chroma: a fold writes Chroma first and drops its rows after. Kept for the turn
         # like the passes (the rows live in the catalog: a fold or write changes its version).
         fresh = self._turn_cached(("fresh",), self._fresh.view)
         allowed = list(pids)
         keys = {pid: self._catalog.partition_key(pid) for pid in pids}
-        groups: list[tuple[str, list[int], str]] = []  # (collection, partitions it answers for, owner)
-        shared = [pid for pid in pids if keys[pid].active and keys[pid].namespace != USER_NAMESPACE]
-        every_shared = {p for k, p in self._catalog.partitions().items() if k.active and k.namespace != USER_NAMESPACE}
-        if len(shared) > 1 and set(shared) == every_shared:  # all of them: one query on the union
-            groups.append((SHARED_UNION, shared, ""))
-            pids = [pid for pid in pids if pid not in every_shared]
-        groups += [(self._suffix(pid), [pid], keys[pid].user) for pid in pids]
-        counts = self._catalog.kind_counts([p for _, members, _ in groups for p in members]) if kinds else {}
-        kind_filter = {"kind": {"$in": sorted(kinds)}} if kinds is not None else None
-        plans: list[QueryPlan] = []
+        counts = self._catalog.kind_counts(pids)
         n_results = depth + depth // 2  # a long entry may have several chunks among them
-        for tag, (suffix, members, owner) in enumerate(groups):
+        groups: list[tuple[str, list[int]]] = []  # (collection, partitions it answers for)
+        plans: list[QueryPlan] = []
+
+        def ask(collection: str, members: list[int], n: int, where: dict[str, Any] | None = None) -> None:
+            plans.append(QueryPlan(len(groups), collection, n, where))
+            groups.append((collection, members))
+
+        def kinds_in(members: list[int]) -> dict[str, tuple[int, int]]:
+            """(vectors, entries) of each asked kind the partitions hold."""
+            found: dict[str, tuple[int, int]] = {}
+            for pid in members:
+                for kind_name, (vectors, entries) in counts.get(pid, {}).items():
+                    if vectors > 0 and (kinds is None or kind_name in kinds):
+                        had = found.get(kind_name, (0, 0))
+                        found[kind_name] = (had[0] + vectors, had[1] + entries)
+            return found
+
+        def deep(vectors: int, entries: int) -> int:
+            return n_results if vectors > entries else depth + depth // 10  # one chunk each: little spare
+
+        shared = [pid for pid in pids if keys[pid].namespace != USER_NAMESPACE]
+        active = [pid for pid in shared if keys[pid].active]
+        every_active = {p for k, p in self._catalog.partitions_of(None).items()
+                        if k.active and k.namespace != USER_NAMESPACE}
+        if len(active) > 1 and set(active) == every_active:  # all of them: one query per kind on the union
+            for kind_name, (vectors, entries) in sorted(kinds_in(active).items()):
+                ask(_union(kind_name), active, deep(vectors, entries))
+            shared = [pid for pid in shared if pid not in every_active]
+        for pid in shared:
+            for kind_name, (vectors, entries) in sorted(kinds_in([pid]).items()):
+                ask(self._suffix(pid, kind_name), [pid], deep(vectors, entries))
+        kind_filter = {"kind": {"$in": sorted(kinds)}} if kinds is not None else None
+        for pid in pids:
+            if keys[pid].namespace != USER_NAMESPACE:
+                continue
             # A private partition shares a bucket: Chroma filters by owner (the privacy boundary
             # of the bucket; the catalog check below is the second one).
-            mine: dict[str, Any] | None = {"user": owner} if owner else None
-            if kinds is None:
-                plans.append(QueryPlan(tag, suffix, n_results, mine))
-                continue
-            by_kind: dict[str, int] = {}
-            for p in members:
-                for kind_name, (vectors, _) in counts.get(p, {}).items():
-                    by_kind[kind_name] = by_kind.get(kind_name, 0) + vectors
-            total = sum(by_kind.values())
-            wanted = sum(by_kind.get(kind, 0) for kind in kinds)
+            mine: dict[str, Any] = {"user": keys[pid].user}
+            held = counts.get(pid, {})
+            total = sum(vectors for vectors, _ in held.values())
+            wanted = sum(vectors for kind_name, (vectors, _) in held.items() if kinds is None or kind_name in kinds)
             if wanted == 0:
                 continue
-            fetch = _shared_fetch(total, wanted, depth)
+            fetch = _shared_fetch(total, wanted, depth) if kinds is not None else n_results
             if fetch is not None:
-                plans.append(QueryPlan(tag, suffix, fetch, mine))
+                ask(self._suffix(pid, ""), [pid], fetch, mine)
             else:  # a rare kind: Chroma's where filter is cheaper than fetching that many
-                where = {"$and": [mine, kind_filter]} if mine else kind_filter
-                plans.append(QueryPlan(tag, suffix, n_results, where))
+                ask(self._suffix(pid, ""), [pid], n_results, {"$and": [mine, kind_filter]})
         found = self._vectors.search_plans(vector, plans) if plans else []
         if fresh:  # pending vectors win over Chroma's copy of the same chunk (older, or deleted since)
             found = [[hit for hit in hits if hit[0] not in fresh.hidden] for hits in found]
-            groups.append(("", allowed, ""))
             # a plan only to key its catalog check: the pending rows searched, for these kinds
-            plans.append(QueryPlan(len(groups) - 1, "", n_results,
-                                   {"fresh": fresh.stamp, "kinds": sorted(kinds) if kinds is not None else None}))
+            ask("", allowed, n_results, {"fresh": fresh.stamp, "kinds": sorted(kinds) if kinds is not None else None})
             found.append(fresh.nearest(vector, allowed, kinds, n_results))
         best: dict[str, tuple[float, int]] = {}
         probe = vector.tobytes()
@@ -631,6 +694,16 @@ class SearchIndex:
         except Exception:
             return False
         return True
+
+
+def _union(kind: str) -> str:
+    """The union collection of every active shared vector of ``kind`` (see :data:`SHARED_UNION`)."""
+    return _of_kind(SHARED_UNION, kind)
+
+
+def _of_kind(collection: str, kind: str) -> str:
+    """The collection of ``kind`` split out of a layout-1 collection of every kind."""
+    return f"{collection}-{kind_tag(kind)}"
 
 
 def _by_collection(rows: list[FreshRow]) -> dict[str, tuple[list[str], list[np.ndarray], list[dict[str, str | int]]]]:
@@ -720,6 +793,42 @@ def _same(stored: Entry, entry: Entry) -> bool:
     )  # fmt: skip
 
 
+def _migrate_layout(root: Path, catalog: Catalog, vectors: VectorStore, fresh: FreshSegment, *, writer: bool) -> None:
+    """Bring an index of layout 1 (one Chroma collection of every kind per shared partition, one
+    union of them) to layout 2 (one per kind; see :func:`collection_suffix`), without re-embedding.
+
+    The pending rows are folded into the old collections first (they name them), then each old
+    shared collection's vectors are copied into the collections of their kinds and the old one is
+    dropped. Copies are upserts by chunk id: a process killed half-way leaves layout 1 recorded,
+    and the next open copies again. Only the process keeping the index current does this.
+    """
+    if not writer:
+        raise IndexMismatchError(
+            f"the search index in {root} has layout {catalog.get_value('config', 'schema')}; the process keeping it "
+            "current (holding its writer lock) updates it to layout " + SCHEMA_VERSION + " when it next opens it"
+        )
+    fresh.fold()
+    started = time.monotonic()
+    moved = 0
+    old = [name for name in vectors.suffixes() if name == SHARED_UNION or (name[:1] == "p" and name[1:].isdigit())]
+    if old:
+        log.warning("search index in %s: regrouping its vectors by kind (index layout %s), once: about a minute per "
+                    "50k vectors", root, SCHEMA_VERSION)
+    for suffix in old:
+        if suffix == SHARED_UNION:
+            moved += vectors.regroup(suffix, _union)
+        else:
+            moved += vectors.regroup(suffix, functools.partial(_of_kind, suffix))
+    catalog.set_value("config", "schema", SCHEMA_VERSION)
+    if moved:
+        log.warning("search index in %s: %d vectors regrouped by kind (index layout %s) in %.0f s", root, moved,
+                    SCHEMA_VERSION, time.monotonic() - started)
+
+
+def _frozen(values: set[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(sorted(values))
+
+
 def _as_set(value: str | Sequence[str] | None) -> set[str] | None:
     if value is None:
         return None
@@ -732,7 +841,7 @@ def _check_config(catalog: Catalog, embedder: Embedder) -> bool:
     Returns True when an empty index that was set up for another embedder is switched over.
     """
     schema = catalog.get_value("config", "schema")
-    if schema not in (None, SCHEMA_VERSION):
+    if schema not in (None, SCHEMA_VERSION, *MIGRATES_FROM):
         raise IndexMismatchError(
             f"index schema {schema} is not {SCHEMA_VERSION}: delete the index directory and rebuild"
         )
