@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 #: The most entries one search asks the index for while filling ``limit`` distinct records.
 MAX_FETCH = 400
+#: Kinds whose record yields several index entries that one hit stands for (an entity: who it is,
+#: plus each fact and event; see ``learning_fs.index.documents``). A memory is a hit of its own;
+#: every other kind is one entry per record.
+ITEMISED_KINDS = frozenset({"entity"})
 SearcherChoice = Literal["auto", "index", "lexical"]
 
 
@@ -53,7 +57,10 @@ class IndexSearcher:
             return []
         if namespace == USER_NAMESPACE and not user:
             return []
-        fetch = max(3 * limit, 10)
+        # An entity's entries (who it is, its facts) collapse into one hit: ask for three per hit
+        # wanted. Other kinds collapse only in passing (a file being re-indexed), and the index
+        # searches deeper than it returns anyway (its fusion depth): a little spare is enough.
+        fetch = max(3 * limit, 10) if kind is None or kind in ITEMISED_KINDS else limit + max(limit // 4, 2)
         while True:
             hits = self.index.search(query, k=fetch, kind=kind, namespace=namespace, user=user or None,
                                      include_inactive=include_inactive)
