@@ -18,7 +18,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,8 +61,6 @@ SLOTS: tuple[str, ...] = (
 DEFAULT_SLOTS = ("user_profile", "user_memory")  # what ``learning=True`` turns on
 DEFAULT_REPO_ENV = "LEARNING_FS_REPO"
 DEFAULT_REPO_DIR = "memory_repo"
-#: Worker threads recalling a turn's searching stores ahead of the ordered pass (see ``_recall_ahead``).
-RECALL_AHEAD_THREADS = 4
 
 StoreSpec = Any  # True | False | None | a *Config | a store
 _STORE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -304,7 +302,6 @@ class LearningMachine(AgnoMachineMixin):
         budget = extra.get("budget")
         extra = {key: value for key, value in extra.items() if key != "budget"}
         ctx = self._context(user_id, session_id, message, extra)
-        self._recall_ahead(ctx)
         plan = self._budget_plan(budget)
         recalled: dict[str, Any] = {}
         texts: dict[str, str] = {}
@@ -338,32 +335,6 @@ class LearningMachine(AgnoMachineMixin):
             prefetch(message)
         except Exception:  # an optimisation only: the searches embed the message themselves
             log.debug("searcher prefetch failed", exc_info=True)
-
-    def _recall_ahead(self, ctx: Mapping[str, Any]) -> None:
-        """Start the recall of every store that searches on worker threads, before the ordered pass.
-
-        The ordered pass runs one store at a time, because each store's budget depends on what
-        the ones before it used; a searching store's recall is mostly its search, whose slow
-        parts (the embedding, Chroma, SQLite) release the GIL. The index keeps a turn's search
-        results (``shares_turn``: the second asking of a search waits for or reuses the first),
-        so run ahead the stores' searches overlap, and the ordered pass finds them done; what
-        the early recalls return is dropped. Only stores whose recall only reads
-        (``RECALL_AHEAD``) take part, and only with such a searcher.
-        """
-        if not ctx.get("message") or not getattr(self.searcher, "shares_turn", False):
-            return
-        ahead = [slot for slot in self._slots if getattr(slot.store, "RECALL_AHEAD", False)]
-        if len(ahead) < 2:  # one searching store: nothing to overlap
-            return
-        pool = self.__dict__.get("_ahead_pool")
-        if pool is None:
-            pool = self.__dict__.setdefault(
-                "_ahead_pool", ThreadPoolExecutor(max_workers=RECALL_AHEAD_THREADS, thread_name_prefix="lfs-recall"))
-        for slot in ahead:
-            try:
-                pool.submit(_recall_quietly, slot, ctx)
-            except RuntimeError:  # closed meanwhile: the ordered pass recalls on its own
-                return
 
     async def arecall(self, user_id: str | None = None, session_id: str | None = None,
                       message: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -687,9 +658,6 @@ class LearningMachine(AgnoMachineMixin):
             return
         if self._recall_log is not None:
             self._recall_log.close()
-        pool = self.__dict__.pop("_ahead_pool", None)
-        if pool is not None:
-            pool.shutdown(wait=True)
         self._close_searcher()
         if self._owns_repo:
             self.repo.close()
@@ -812,14 +780,6 @@ class LearningMachine(AgnoMachineMixin):
 
 
 # -- module helpers ---------------------------------------------------------------------------
-def _recall_quietly(slot: StoreSlot, ctx: Mapping[str, Any]) -> None:
-    """A store's recall run ahead (``LearningMachine._recall_ahead``): errors are the ordered pass's to report."""
-    try:
-        call_with_context(slot.store.recall, **ctx)
-    except Exception:
-        log.debug("%s: recall ahead failed (the ordered recall reports it)", slot.name, exc_info=True)
-
-
 _OPENED_ON_USE = frozenset({"repo", "_owns_repo", "_recall_log", "_owns_searcher", "searcher", "_slots",
                             "_context_notes"})
 

@@ -46,10 +46,6 @@ class IndexSearcher:
     ``owns=True`` closes the index with the searcher (what :func:`open_searcher` hands out).
     """
 
-    #: A search repeated within a turn is answered by the first (the index keeps a turn's
-    #: results), so the machine may recall a turn's stores ahead (``LearningMachine._recall_ahead``).
-    shares_turn = True
-
     def __init__(self, index: RepoIndex, *, owns: bool = False) -> None:
         self.index = index
         self._owns = owns
@@ -147,11 +143,6 @@ class LazyIndexSearcher:
         prefetch = getattr(self._inner, "prefetch", None)
         if callable(prefetch):
             prefetch(query)
-
-    @property
-    def shares_turn(self) -> bool:
-        """Whether the built index answers (see :attr:`IndexSearcher.shares_turn`); the word search does not."""
-        return bool(getattr(self._inner, "shares_turn", False))
 
     @property
     def opened(self) -> bool:

@@ -179,9 +179,6 @@ class BaseStore:
 
     learning_type: ClassVar[str] = ""
     SUPPORTED_MODES: ClassVar[frozenset[LearningMode]] = ALL_MODES
-    RECALL_AHEAD: ClassVar[bool] = False
-    """``recall`` only reads (files and the searcher) and is mostly a search: the machine may run it
-    ahead on a worker thread so the turn's searches overlap (``LearningMachine._recall_ahead``)."""
     AGENT_AUTHORED: ClassVar[bool] = False
     """The records are the agent's own conclusions (a learning, a decision), not facts about the user:
     when the agent saves one mid-run, what it says in the reply that makes the call is support too."""

@@ -50,7 +50,6 @@ class DecisionLogStore(BaseStore):
     """Decisions with reasoning and outcomes, recalled when a similar choice comes up."""
 
     learning_type = "decision_log"
-    RECALL_AHEAD = True
     config: DecisionLogConfig
     AGENT_AUTHORED = True  # the agent's own conclusions: its words beside the call count as support
 

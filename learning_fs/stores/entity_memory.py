@@ -59,7 +59,6 @@ class EntityMemoryStore(BaseStore):
     """What the agent knows about named things, searchable and linked."""
 
     learning_type = "entity_memory"
-    RECALL_AHEAD = True
     config: EntityMemoryConfig
 
     def __init__(self, config: EntityMemoryConfig | None = None, repo: MemoryRepo | None = None) -> None:

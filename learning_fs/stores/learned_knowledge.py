@@ -48,7 +48,6 @@ class LearnedKnowledgeStore(BaseStore):
     """Reusable insights, searched before answering."""
 
     learning_type = "learned_knowledge"
-    RECALL_AHEAD = True
     config: LearnedKnowledgeConfig
     AGENT_AUTHORED = True  # the agent's own conclusions: its words beside the call count as support
 

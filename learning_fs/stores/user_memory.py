@@ -62,7 +62,6 @@ class UserMemoryStore(BaseStore):
     """Unstructured, long-lived observations about one user."""
 
     learning_type = "user_memory"
-    RECALL_AHEAD = True
     config: UserMemoryConfig
 
     def __init__(self, config: UserMemoryConfig | None = None, repo: MemoryRepo | None = None) -> None:
