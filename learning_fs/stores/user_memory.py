@@ -31,7 +31,7 @@ from learning_fs.search.protocol import Searcher
 from learning_fs.search.scoring import bm25_scores, tokenize
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import StoreConfig
-from learning_fs.stores.selection import Candidate, Excerpt, select
+from learning_fs.stores.selection import MIN_PIECE, Candidate, Excerpt, select, share_of
 
 if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
@@ -56,6 +56,17 @@ class UserMemoryConfig(StoreConfig):
 
     def build(self, repo: MemoryRepo | None = None) -> UserMemoryStore:
         return UserMemoryStore(self, repo)
+
+
+def _all_fit(texts: list[str], budget: int | None, limit: int) -> bool:
+    """Whether :func:`~learning_fs.stores.selection.select` would take every one of ``texts`` whole,
+    in any order: no more than ``limit``, each within its share, all within ``budget``."""
+    if len(texts) > limit:
+        return False
+    if budget is None:
+        return True
+    costs = [estimate_tokens(text) + 2 for text in texts]
+    return max(costs, default=0) <= share_of(budget, len(costs)) and sum(costs) + MIN_PIECE <= budget
 
 
 class UserMemoryStore(BaseStore):
@@ -112,7 +123,11 @@ class UserMemoryStore(BaseStore):
         order = sorted(live, key=lambda i: -i)  # newest (appended last) first
         anchors: dict[int, str] = {}
         if message and tokenize(message):
-            ranked = self._by_meaning(record, message, live, limit, searcher, anchors)
+            # When every live memory fits whole, no ranking can change which ones the context
+            # holds, only their order: words then recency order them, and the index is not asked
+            # (a user's few memories, the common case, then cost no search at all).
+            fits = _all_fit([record.memories[i].text for i in live], budget, limit)
+            ranked = None if fits else self._by_meaning(record, message, live, limit, searcher, anchors)
             if ranked is not None:
                 placed = set(ranked)
                 order = ranked + [i for i in order if i not in placed]  # then by recency

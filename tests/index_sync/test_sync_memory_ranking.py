@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from learning_fs.format import Item, MemoriesRecord
+from learning_fs.index.search_index import SearchIndex
 from learning_fs.machine import LearningMachine
 from learning_fs.repo import MemoryRepo
 from learning_fs.search.semantic import IndexSearcher
@@ -50,3 +53,22 @@ def test_ranking_by_meaning_never_reaches_another_users_memories(repo: MemoryRep
     with LearningMachine(repo, user_memory=UserMemoryConfig(max_memories=5)) as machine:
         context = machine.build_context(user_id="bob", message="which instrument do they play")
     assert "violin" in context and "cello" not in context
+
+
+def test_memories_that_all_fit_are_recalled_without_a_search(
+    repo: MemoryRepo, open_index: OpenIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ranking can change which memories the context holds when every one fits whole."""
+    repo.write(_memories("alice", ["Plays the cello on weekends.", *FILLER]))
+    open_index().close()
+    asked: list[object] = []
+    real = SearchIndex._search
+    monkeypatch.setattr(SearchIndex, "_search", lambda self, *args: asked.append(args[2]) or real(self, *args))
+    with LearningMachine(repo, user_memory=UserMemoryConfig(max_memories=20)) as machine:
+        recalled = machine.recall(user_id="alice", message="what musical hobby does she have")["user_memory"]
+        assert {m.text for m in recalled} == {"Plays the cello on weekends.", *FILLER}
+        assert {"memories"} not in asked
+    with LearningMachine(repo, user_memory=UserMemoryConfig(max_memories=3)) as machine:  # some must be left out
+        recalled = machine.recall(user_id="alice", message="what musical hobby does she have")["user_memory"]
+        assert recalled[0].text.startswith("Plays the cello") and len(recalled) == 3
+        assert {"memories"} in asked
