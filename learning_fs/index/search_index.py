@@ -396,8 +396,8 @@ class SearchIndex:
         if kinds is not None and not kinds:
             return []
         spaces = _as_set(namespace)
-        # The machine recalls a turn's stores ahead on worker threads, then in order: the second
-        # asking of the same search is this lookup.
+        # A search asked again within the turn (two threads, or a store's tool after its recall)
+        # is this lookup.
         key = ("search", query, k, _frozen(kinds), _frozen(spaces), user or None, include_inactive, mode)
         return list(self._turn_cached(key, lambda: self._search(query, k, kinds, spaces, user or None,
                                                                 include_inactive, mode)))
@@ -445,8 +445,8 @@ class SearchIndex:
         """``compute()``, or what it gave for ``key`` within the last :data:`TURN_TTL` seconds if
         neither the catalog nor the vectors changed since (the several searches of one turn).
 
-        A computation in flight is waited for, not repeated: the stores of a turn search side by
-        side (the machine recalls ahead), and two of them often need the same pass at once.
+        A computation in flight is waited for, not repeated: searches from several threads (an
+        agent server's concurrent turns) often need the same pass at once.
         """
         version = (self._catalog.version(), self._vectors.generation)
         now = time.monotonic()
