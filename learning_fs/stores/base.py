@@ -20,7 +20,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from learning_fs.context import ContextRenderer
 from learning_fs.extract import ModelError, ToolCall, call_tool, for_kind, run_tool_loop, running_transcript
@@ -28,7 +28,7 @@ from learning_fs.extract.loop import LoopResult
 from learning_fs.extract.tools import parse_docstring
 from learning_fs.format.layout import user_folder
 from learning_fs.format.records import GLOBAL_NAMESPACE, USER_NAMESPACE
-from learning_fs.search import LexicalSearcher, Searcher
+from learning_fs.search import LexicalSearcher, Searcher, SearchHit, visible_to
 from learning_fs.stores.grounding import DEFAULT_THRESHOLD, ConversationGrounder, Grounder
 from learning_fs.stores.outcome import StoreOutcome
 from learning_fs.stores.protocol import EXTRACTING_MODES, TOOL_MODES, LearningMode, StoreConfig, check_mode
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from learning_fs.repo import MemoryRepo
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 ALL_MODES = frozenset(LearningMode)
 TURN_CHARS = 12_000  # the tail of a long turn the extractor sees; older text is in the session summary
@@ -267,6 +268,19 @@ class BaseStore:
         if self._searcher is None:
             self._searcher = LexicalSearcher(self._repo(repo))
         return self._searcher
+
+    def records_of(self, hits: Sequence[SearchHit], kind: type[R], user_id: str | None,
+                   repo: MemoryRepo | None = None) -> Iterator[tuple[R, SearchHit]]:
+        """(record, hit) for each hit the user may see whose file holds a ``kind`` record, in order.
+
+        Read one file at a time as they are asked for: a recall that reaches its limit reads no
+        further (a record not yet cached costs ~0.5 ms to parse; recall asks for spares).
+        """
+        for hit in hits:
+            if visible_to(hit.path, user_id):
+                record = self._repo(repo).get(hit.path, copy=False)
+                if isinstance(record, kind):
+                    yield record, hit
 
     def namespace_for(self, namespace: str | None) -> str:
         """The config's namespace, else the machine's, else ``global``."""

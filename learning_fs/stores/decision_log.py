@@ -21,7 +21,7 @@ from learning_fs.format.records import DecisionRecord
 from learning_fs.format.slugs import slugify
 from learning_fs.ops.edits import put_outcome
 from learning_fs.ops.records import add_decision
-from learning_fs.search import Searcher, visible_to
+from learning_fs.search import Searcher, SearchHit
 from learning_fs.stores.base import BaseStore, cached_user_folder, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
 from learning_fs.stores.selection import Candidate, Excerpt, select
@@ -68,17 +68,17 @@ class DecisionLogStore(BaseStore):
         """
         if not message:
             return []
-        relevant = self.search(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
+        hits = self._hits(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
         room = self.config.context_budget if budget is None else budget
-        candidates = [Candidate(d, _cost(d), d.reasoning, _cost(d) - estimate_tokens(d.reasoning) + _pointer(d))
-                      for d in relevant]
+        candidates = (Candidate(d, _cost(d), d.reasoning, _cost(d) - estimate_tokens(d.reasoning) + _pointer(d))
+                      for d, _ in self.records_of(hits, DecisionRecord, user_id, repo))  # read as selected
 
         def cut(candidate: Candidate[DecisionRecord], passage: str) -> Excerpt:
             decision = candidate.value
             return Excerpt(decision, "reasoning", passage, decision.path or decision.id,
                            estimate_tokens(decision.reasoning))
 
-        chosen = select(candidates, room, message, limit=self.config.recall_limit, excerpt=cut)
+        chosen = select(candidates, room, message, limit=self.config.recall_limit, excerpt=cut, count=len(hits))
         return sorted(chosen, key=lambda d: d.created, reverse=True)
 
     def build_context(self, data: list[DecisionRecord | Excerpt]) -> str:
@@ -87,18 +87,16 @@ class DecisionLogStore(BaseStore):
 
     def search(self, query: str, limit: int, user_id: str | None = None, namespace: str | None = None,
                searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[DecisionRecord]:
+        hits = self._hits(query, limit, user_id, namespace, searcher, repo)
+        return [record for record, _ in self.records_of(hits, DecisionRecord, user_id, repo)]
+
+    def _hits(self, query: str, limit: int, user_id: str | None, namespace: str | None,
+              searcher: Searcher | None, repo: MemoryRepo | None) -> list[SearchHit]:
         space = self.namespace_for(namespace)
         if space == "user" and not user_id:
             return []
-        hits = self.searcher_for(searcher, repo).search(query, kind="decision", namespace=space, user=user_id,
+        return self.searcher_for(searcher, repo).search(query, kind="decision", namespace=space, user=user_id,
                                                         limit=limit)
-        found = []
-        for hit in hits:
-            if visible_to(hit.path, user_id):
-                record = self._repo(repo).get(hit.path, copy=False)
-                if isinstance(record, DecisionRecord):
-                    found.append(record)
-        return found
 
     def find_path(self, decision_id: str, space: str, user_id: str | None, repo: MemoryRepo | None) -> str | None:
         """Where the decision with this id lives in the namespace (a scan of one folder's files)."""

@@ -10,7 +10,7 @@ two ways: the model names the old fact (``add_fact(..., supersedes="f-…")``), 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from learning_fs.format.layout import record_path
 from learning_fs.format.records import EntityRecord, now
 from learning_fs.ops.edits import ARCHIVED, archive_entity, describe_entity, put_about, retire_fact
 from learning_fs.ops.entities import check_target, put_event, put_fact, put_link, relation_label
-from learning_fs.search import Searcher, tokenize, visible_to
+from learning_fs.search import Searcher, SearchHit, tokenize, visible_to
 from learning_fs.stores.base import BaseStore, ToolError, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
 from learning_fs.stores.selection import Candidate, Excerpt, query_weights, select, share_of
@@ -76,21 +76,25 @@ class EntityMemoryStore(BaseStore):
         """
         if not message:
             return []
-        found = self.find(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
-        found = [record for record in found if ARCHIVED not in record.tags]  # forget(): out of context, searchable
+        hits = self._hits(message, self.config.recall_limit * 2, user_id, namespace, searcher, repo)
         room = self.config.context_budget if budget is None else budget
-        share = share_of(room, len(found))
-        candidates: list[Candidate[EntityRecord | Excerpt]] = []
-        for record in found:
-            cost = _cost(record, record.facts)
-            if cost > share:
-                facts = _best_facts(record, message, share)
-                if facts is not None:
-                    cut = Excerpt(record, "facts", facts, record.path or record.id, cost)
-                    candidates.append(Candidate(cut, _cost(record, facts) + _pointer(record)))
+        share = share_of(room, len(hits))
+
+        def candidates() -> Iterator[Candidate[EntityRecord | Excerpt]]:
+            """Read as they are selected (a recall that reaches its limit reads no further)."""
+            for record, _ in self.records_of(hits, EntityRecord, user_id, repo):
+                if ARCHIVED in record.tags:  # forget(): out of the context, still searchable
                     continue
-            candidates.append(Candidate(record, cost))
-        return select(candidates, room, message, limit=self.config.recall_limit)
+                cost = _cost(record, record.facts)
+                if cost > share:
+                    facts = _best_facts(record, message, share)
+                    if facts is not None:
+                        cut = Excerpt(record, "facts", facts, record.path or record.id, cost)
+                        yield Candidate(cut, _cost(record, facts) + _pointer(record))
+                        continue
+                yield Candidate(record, cost)
+
+        return select(candidates(), room, message, limit=self.config.recall_limit, count=len(hits))
 
     def build_context(self, data: list[EntityRecord | Excerpt]) -> str:
         # recall fitted the entities to its budget (maybe more than context_budget): no second trim
@@ -98,19 +102,16 @@ class EntityMemoryStore(BaseStore):
 
     def find(self, query: str, limit: int, user_id: str | None, namespace: str | None,
              searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[EntityRecord]:
+        hits = self._hits(query, limit, user_id, namespace, searcher, repo)
+        return [record for record, _ in self.records_of(hits, EntityRecord, user_id, repo)]
+
+    def _hits(self, query: str, limit: int, user_id: str | None, namespace: str | None,
+              searcher: Searcher | None, repo: MemoryRepo | None) -> list[SearchHit]:
         namespace = self.namespace_for(namespace)
         if namespace == "user" and not user_id:
             return []
-        hits = self.searcher_for(searcher, repo).search(query, kind="entity", namespace=namespace, user=user_id,
+        return self.searcher_for(searcher, repo).search(query, kind="entity", namespace=namespace, user=user_id,
                                                         limit=limit)
-        found = []
-        for hit in hits:
-            if not visible_to(hit.path, user_id):
-                continue
-            record = self._repo(repo).get(hit.path, copy=False)
-            if isinstance(record, EntityRecord):
-                found.append(record)
-        return found
 
     # -- tools --------------------------------------------------------------------------------
     def get_tools(self, **ctx: Any) -> list[Callable[..., str]]:

@@ -18,7 +18,7 @@ from learning_fs.context import estimate_tokens
 from learning_fs.errors import LearningFSError
 from learning_fs.format.records import LearningRecord
 from learning_fs.ops.records import put_learning
-from learning_fs.search import Searcher, visible_to
+from learning_fs.search import Searcher, SearchHit
 from learning_fs.stores.base import BaseStore, one_line, store_tool, tool_reply, transcript
 from learning_fs.stores.protocol import LearningMode, StoreConfig
 from learning_fs.stores.selection import Candidate, Excerpt, select
@@ -66,19 +66,18 @@ class LearnedKnowledgeStore(BaseStore):
         """
         if not message:
             return []
-        found = [(record, snippet) for record, snippet  # demoted by feedback: out of the context
-                 in self._found(message, self.config.recall_limit * 2 + 2, user_id, namespace, searcher, repo)
-                 if not demoted(record)]
+        hits = self._hits(message, self.config.recall_limit * 2 + 2, user_id, namespace, searcher, repo)
         room = self.config.context_budget if budget is None else budget
-        candidates = [Candidate(record, _cost(record), record.learning,
-                                _cost(record) - estimate_tokens(record.learning) + _pointer(record), snippet)
-                      for record, snippet in found]
+        candidates = (Candidate(record, _cost(record), record.learning,  # files read as they are selected
+                                _cost(record) - estimate_tokens(record.learning) + _pointer(record), hit.snippet)
+                      for record, hit in self.records_of(hits, LearningRecord, user_id, repo)
+                      if not demoted(record))  # demoted by feedback: out of the context
 
         def cut(candidate: Candidate[LearningRecord], passage: str) -> Excerpt:
             record = candidate.value
             return Excerpt(record, "learning", passage, record.path or record.id, estimate_tokens(record.learning))
 
-        return select(candidates, room, message, limit=self.config.recall_limit, excerpt=cut)
+        return select(candidates, room, message, limit=self.config.recall_limit, excerpt=cut, count=len(hits))
 
     def build_context(self, data: list[LearningRecord | Excerpt]) -> str:
         # recall fitted the learnings to its budget (maybe more than context_budget): no second trim
@@ -86,23 +85,17 @@ class LearnedKnowledgeStore(BaseStore):
 
     def search(self, query: str, limit: int, user_id: str | None = None, namespace: str | None = None,
                searcher: Searcher | None = None, repo: MemoryRepo | None = None) -> list[LearningRecord]:
-        return [record for record, _ in self._found(query, limit, user_id, namespace, searcher, repo)]
+        hits = self._hits(query, limit, user_id, namespace, searcher, repo)
+        return [record for record, _ in self.records_of(hits, LearningRecord, user_id, repo)]
 
-    def _found(self, query: str, limit: int, user_id: str | None, namespace: str | None,
-               searcher: Searcher | None, repo: MemoryRepo | None) -> list[tuple[LearningRecord, str]]:
-        """(learning, the snippet the search matched) for the best ``limit`` hits, best first."""
+    def _hits(self, query: str, limit: int, user_id: str | None, namespace: str | None,
+              searcher: Searcher | None, repo: MemoryRepo | None) -> list[SearchHit]:
+        """The best ``limit`` learning hits, best first (their files are read by the caller)."""
         space = self.namespace_for(namespace)
         if space == "user" and not user_id:
             return []
-        hits = self.searcher_for(searcher, repo).search(query, kind="learning", namespace=space, user=user_id,
+        return self.searcher_for(searcher, repo).search(query, kind="learning", namespace=space, user=user_id,
                                                         limit=limit)
-        found = []
-        for hit in hits:
-            if visible_to(hit.path, user_id):
-                record = self._repo(repo).get(hit.path, copy=False)
-                if isinstance(record, LearningRecord):
-                    found.append((record, hit.snippet))
-        return found
 
     # -- tools --------------------------------------------------------------------------------
     def get_tools(self, **ctx: Any) -> list[Callable[..., str]]:

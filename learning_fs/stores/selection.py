@@ -21,9 +21,10 @@ on every recall and costs microseconds per candidate.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -100,25 +101,31 @@ def share_of(budget: int, candidates: int = SHARE_DIVISOR) -> int:
     return max(budget // max(1, min(candidates, SHARE_DIVISOR)), min(MIN_SHARE, budget))
 
 
-def select(candidates: Sequence[Candidate[T]], budget: int | None, query: str | None, *, limit: int | None = None,
-           excerpt: Callable[[Candidate[T], str], Any] | None = None) -> list[Any]:
+def select(candidates: Iterable[Candidate[T]], budget: int | None, query: str | None, *, limit: int | None = None,
+           excerpt: Callable[[Candidate[T], str], Any] | None = None, count: int | None = None) -> list[Any]:
     """The candidates (best first) that fit ``budget`` tokens: whole, excerpted, or skipped.
 
     ``excerpt(candidate, passage)`` builds what is shown for a candidate cut to ``passage``
     (default: the passage string itself); without it long candidates are skipped instead.
-    ``budget=None`` takes everything up to ``limit`` whole.
+    ``budget=None`` takes everything up to ``limit`` whole. ``candidates`` may be an iterator
+    that reads records as it goes, with ``count`` saying how many it may yield: no more are
+    taken from it once ``limit`` are chosen or the budget is spent.
     """
     chosen: list[Any] = []
     if budget is None:
-        return [c.value for c in candidates[:limit]]
-    share = share_of(budget, len(candidates))
+        return [c.value for c in itertools.islice(candidates, limit)]
+    if count is None:
+        candidates = list(candidates)
+        count = len(candidates)
+    share = share_of(budget, count)
     used = 0
-    for candidate in candidates:
-        if limit is not None and len(chosen) >= limit:
+    pending = iter(candidates)
+    # Checked before the next candidate is taken: a lazy one is read only if it may be used.
+    while (limit is None or len(chosen) < limit) and budget - used >= MIN_PIECE:
+        candidate = next(pending, None)
+        if candidate is None:
             break
         room = budget - used
-        if room < MIN_PIECE:
-            break
         if candidate.cost <= min(room, share):
             chosen.append(candidate.value)
             used += candidate.cost

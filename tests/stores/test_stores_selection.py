@@ -157,3 +157,35 @@ def test_another_users_long_memory_never_reaches_the_context(repo: MemoryRepo) -
         context = machine.build_context(user_id="bob", message="sister's wedding in Porto toast")
         assert "Porto" not in context and "Likes chess" in context
         assert "Porto" not in machine.build_context(message="sister's wedding in Porto toast")
+
+
+def test_a_lazy_selection_takes_no_candidate_past_its_limit() -> None:
+    taken: list[int] = []
+
+    def candidates():  # type: ignore[no-untyped-def]
+        for n in range(10):
+            taken.append(n)
+            yield Candidate(f"item {n}", 5)
+
+    assert select(candidates(), 1000, "item", limit=3, count=10) == ["item 0", "item 1", "item 2"]
+    assert taken == [0, 1, 2]  # a record read for a fourth would be read for nothing
+
+
+@pytest.mark.parametrize("store", ["learned_knowledge", "decision_log", "entity_memory"])
+def test_recall_reads_only_the_records_it_shows(repo: MemoryRepo, store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recall asks the search for spares (in case some do not fit) but reads a file only to use it."""
+    for n in range(8):
+        repo.write(LearningRecord(id=f"lrn-{n}", title=f"Billing retry {n}", learning=f"Billing exports retry {n}."))
+        repo.write(DecisionRecord(id=f"dec-{n}", title=f"Billing decision {n}", decision=f"Bill on day {n}.",
+                                  reasoning="billing is simpler"))
+        repo.write(EntityRecord(id=f"ent-{n}", name=f"Billing system {n}", entity_type="project",
+                                description=f"Billing exports number {n}"))
+    configs = {"learned_knowledge": LearnedKnowledgeConfig(recall_limit=2),
+               "decision_log": DecisionLogConfig(recall_limit=2), "entity_memory": EntityMemoryConfig(recall_limit=2)}
+    with LearningMachine(repo, learning=False, searcher="lexical", **{store: configs[store]}) as machine:  # type: ignore[arg-type]
+        read: list[str] = []
+        real_get = MemoryRepo.get
+        monkeypatch.setattr(MemoryRepo, "get", lambda self, path, **kw: read.append(path) or real_get(self, path, **kw))
+        recalled = machine.recall(message="billing exports retry decision system")[store]
+    assert len(recalled) == 2
+    assert len(read) == 2, read
