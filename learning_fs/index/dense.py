@@ -9,10 +9,11 @@ time in measurements) and queries ask Chroma for distances only.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from learning_fs.errors import LearningFSError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -112,6 +115,8 @@ class VectorStore:
         # several searches of one turn; emptied by every write (see :meth:`_neighbours`).
         self._recent: OrderedDict[tuple[bytes, str, str], list[tuple[str, float]]] = OrderedDict()
         self._recent_lock = threading.Lock()
+        # The same key's query in flight (n asked, its result): a second asker waits for it.
+        self._running: dict[tuple[bytes, str, str], tuple[int, Future[list[tuple[str, float]]]]] = {}
         self._generation = 0  # bumped before and after every write: a query that spans one is not kept
 
     def close(self) -> None:
@@ -207,8 +212,34 @@ class VectorStore:
         key = (probe, plan.collection, repr(plan.where))
         with self._recent_lock:
             known = self._recent.get(key)
-        if known is not None and (len(known) >= plan.n_results or len(known) < getattr(known, "asked", 0)):
-            return known[: plan.n_results]
+            running = self._running.get(key)
+            mine: Future[list[tuple[str, float]]] | None = None
+            if running is None and not _enough(known, plan.n_results):
+                mine = Future()
+                self._running[key] = (plan.n_results, mine)
+        if _enough(known, plan.n_results):
+            return known[: plan.n_results]  # type: ignore[index]
+        if running is not None and running[0] >= plan.n_results:  # the same query, asked deep enough: wait
+            try:
+                return running[1].result()[: plan.n_results]
+            except Exception:  # its error: ask here, where it is this caller's
+                log.debug("a shared neighbour query failed; asking again", exc_info=True)
+        try:
+            found = self._query(key, vector, plan)
+        except BaseException as exc:
+            if mine is not None:
+                mine.set_exception(exc)
+            raise
+        finally:
+            if mine is not None:
+                with self._recent_lock:
+                    if self._running.get(key, (0, None))[1] is mine:
+                        del self._running[key]
+        if mine is not None:
+            mine.set_result(found)
+        return found
+
+    def _query(self, key: tuple[bytes, str, str], vector: np.ndarray, plan: QueryPlan) -> list[tuple[str, float]]:
         collection = self._collection(plan.collection, create=False)
         if collection is None or plan.n_results <= 0:
             return []
@@ -225,6 +256,22 @@ class VectorStore:
                 while len(self._recent) > RECENT_QUERIES:
                     self._recent.popitem(last=False)
         return found
+
+    def warm(self, vector: np.ndarray, plans: Sequence[QueryPlan]) -> None:
+        """Start ``plans``' queries on the query threads and return: the searches that follow find
+        them done or running (see :meth:`_neighbours`), and they run side by side meanwhile."""
+        probe = vector.tobytes()
+        for plan in plans:
+            try:
+                self._pool.submit(self._warm_one, probe, vector, plan)
+            except RuntimeError:  # closed
+                return
+
+    def _warm_one(self, probe: bytes, vector: np.ndarray, plan: QueryPlan) -> None:
+        try:
+            self._neighbours(probe, vector, plan)
+        except Exception:  # only a head start: the search that needs it asks again and reports
+            log.debug("warming %s failed", plan.collection, exc_info=True)
 
     @property
     def generation(self) -> int:
@@ -286,6 +333,11 @@ class VectorStore:
             if name.startswith(self._prefix):
                 self._client.delete_collection(name)
         self._collections.clear()
+
+
+def _enough(known: list[tuple[str, float]] | None, n: int) -> bool:
+    """Whether a kept neighbour list answers a query for ``n`` (it has n, or all there were)."""
+    return known is not None and (len(known) >= n or len(known) < getattr(known, "asked", 0))
 
 
 class _Neighbours(list[tuple[str, float]]):

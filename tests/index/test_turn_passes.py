@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from learning_fs.index import IndexDoc, MiniLMEmbedder, SearchIndex
+from learning_fs.index.dense import QueryPlan, VectorStore
 from learning_fs.index.partitions import PartitionKey, collection_suffix
 from learning_fs.index.search_index import _Vouching
 
@@ -160,3 +161,32 @@ def test_a_turn_embeds_its_query_once_and_a_prefetch_is_not_repeated(
         assert np.allclose(index.query_vector(query), embedder.embed([query])[0], atol=1e-6)
         index.prefetch("   ")  # nothing to embed
         assert counting.texts == [query]
+
+
+def test_a_prefetch_warms_the_shared_queries_recent_turns_asked_and_each_runs_once(
+    mixed: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next turn's embedding starts the shared Chroma queries the last turn made, side by side;
+    each search then finds its own done or running (never asked twice), with the same answer."""
+    mixed.fold()  # nothing pending: a fold writes Chroma, which rightly forgets every kept query
+    asks = [{"kind": kind, "namespace": "global", "user": "alice"} for kind in ("entity", "learning", "decision")]
+    for ask in asks:  # a first turn: what its searches ask is remembered
+        mixed.search("harbour crane", k=10, **ask)  # type: ignore[arg-type]
+    queried: list[str] = []
+    real_query = VectorStore._query
+
+    def counted(self: VectorStore, key: object, vector: np.ndarray, plan: QueryPlan) -> list:
+        queried.append(plan.collection)
+        return real_query(self, key, vector, plan)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(VectorStore, "_query", counted)
+    question = "why do the boats wait at the north crane"
+    mixed.prefetch(question)
+    warmed = [ids(mixed.search(question, k=10, **ask)) for ask in asks]  # type: ignore[arg-type]
+    assert sorted(queried) == sorted(set(queried)) and len(queried) == 3  # one query per kind, however they raced
+    assert not any(name.startswith("u") for name in queried)  # a user's bucket is never warmed
+    monkeypatch.setattr(VectorStore, "warm", lambda self, vector, plans: None)
+    mixed._vectors._forget()  # nothing kept: each search asks Chroma itself
+    mixed._turn_cache.clear()
+    cold = [ids(mixed.search(question, k=10, **ask)) for ask in asks]  # type: ignore[arg-type]
+    assert warmed == cold and len(queried) == 6
