@@ -25,6 +25,8 @@ from learning_fs.index.partitions import PartitionKey
 from learning_fs.index.types import Metadata
 
 SCHEMA_VERSION = "2"
+#: Entries whose place (partition, kind, chunks) is kept between lookups (see ``Catalog.places``).
+PLACES_KEPT = 8192
 #: Layouts an index is brought up to date from when it is opened (``search_index._migrate_layout``):
 #: 1 kept one Chroma collection of every kind per shared partition.
 MIGRATES_FROM = ("1",)
@@ -152,6 +154,7 @@ class Catalog:
         # ones and its own user's, so it need not walk every user's (8k+ at 100k records: ~2 ms).
         self._by_owner: dict[str, dict[PartitionKey, int]] = {}
         self._load_partitions()
+        self._places_kept: tuple[int, dict[str, tuple[int, str, int] | None]] = (-1, {})
 
     def _update_triggers(self) -> None:
         """Create the update triggers, replacing the single one of older catalogs in one transaction
@@ -291,15 +294,31 @@ class Catalog:
         """(partition, kind, number of chunks) of each of ``ids``: what a dense hit is checked against.
 
         The dense side vouches for hundreds of neighbours per search; decoding their metadata
-        and chunk lists (:meth:`entries`) cost more than the vector search itself.
+        and chunk lists (:meth:`entries`) cost more than the vector search itself. What was
+        looked up is kept until the catalog changes (:meth:`version`), so a lookup made ahead,
+        while the search that needs it waits for its turn (the index warms a turn's shared
+        neighbours), is not made again.
         """
+        version = self.version()
+        kept_at, kept = self._places_kept
+        if kept_at != version or len(kept) > PLACES_KEPT:
+            kept = {}
+            self._places_kept = (version, kept)
         wanted = list(dict.fromkeys(ids))
         found: dict[str, tuple[int, str, int]] = {}
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
+        missing = []
+        for entry_id in wanted:
+            if entry_id not in kept:
+                missing.append(entry_id)
+            elif (place := kept[entry_id]) is not None:
+                found[entry_id] = place
+        for start in range(0, len(missing), 500):
+            batch = missing[start : start + 500]
             rows = self.query(f"SELECT id, pid, kind, nchunks FROM entries WHERE id IN ({','.join('?' * len(batch))})",
                               batch)
             found.update((row[0], (row[1], row[2], row[3])) for row in rows)
+        for entry_id in missing:
+            kept[entry_id] = found.get(entry_id)  # None: not in the catalog (a vector left behind)
         return found
 
     def write_entries(self, entries: Sequence[Entry], also: Callable[[sqlite3.Connection], None] | None = None) -> None:

@@ -257,21 +257,30 @@ class VectorStore:
                     self._recent.popitem(last=False)
         return found
 
-    def warm(self, vector: np.ndarray, plans: Sequence[QueryPlan]) -> None:
-        """Start ``plans``' queries on the query threads and return: the searches that follow find
-        them done or running (see :meth:`_neighbours`), and they run side by side meanwhile."""
-        probe = vector.tobytes()
+    def warm(self, vector: np.ndarray, plans: Sequence[QueryPlan],
+             then: Callable[[list[tuple[str, float]]], object] | None = None) -> None:
+        """Start ``plans``' queries, one after another in the order given, on a query thread, and
+        return: the searches that follow find them done or running (see :meth:`_neighbours`).
+
+        In order, not side by side: the stores search in order, so the first one's query done
+        first lets it go on while the next ones' run (three at once on two cores took ~9 ms
+        for the three, the first one's included). ``then(neighbours)`` runs after each one (the
+        index looks their entries up in the catalog).
+        """
+        try:
+            self._pool.submit(self._warm_all, vector.tobytes(), vector, list(plans), then)
+        except RuntimeError:  # closed
+            return
+
+    def _warm_all(self, probe: bytes, vector: np.ndarray, plans: list[QueryPlan],
+                  then: Callable[[list[tuple[str, float]]], object] | None) -> None:
         for plan in plans:
             try:
-                self._pool.submit(self._warm_one, probe, vector, plan)
-            except RuntimeError:  # closed
-                return
-
-    def _warm_one(self, probe: bytes, vector: np.ndarray, plan: QueryPlan) -> None:
-        try:
-            self._neighbours(probe, vector, plan)
-        except Exception:  # only a head start: the search that needs it asks again and reports
-            log.debug("warming %s failed", plan.collection, exc_info=True)
+                neighbours = self._neighbours(probe, vector, plan)
+                if then is not None:
+                    then(neighbours)
+            except Exception:  # only a head start: the search that needs it asks again and reports
+                log.debug("warming %s failed", plan.collection, exc_info=True)
 
     @property
     def generation(self) -> int:

@@ -549,8 +549,12 @@ class SearchIndex:
         with self._turn_lock:
             plans = [plan for plan, asked in self._warm.values() if now - asked <= WARM_TTL]
         if plans:
-            self._vectors.warm(vector, plans)
+            self._vectors.warm(vector, plans, then=self._look_up_ahead)
         return vector
+
+    def _look_up_ahead(self, neighbours: list[tuple[str, float]]) -> None:
+        """Look a warmed query's neighbours up in the catalog (kept there for the search's check)."""
+        self._catalog.places(split_chunk_id(cid)[0] for cid, _ in neighbours[: _Vouching.WINDOW])
 
     def _note_warm(self, plans: Iterable[QueryPlan]) -> None:
         """Remember the unfiltered shared queries of a search, to warm them at the next prefetch."""

@@ -190,3 +190,14 @@ def test_a_prefetch_warms_the_shared_queries_recent_turns_asked_and_each_runs_on
     mixed._turn_cache.clear()
     cold = [ids(mixed.search(question, k=10, **ask)) for ask in asks]  # type: ignore[arg-type]
     assert warmed == cold and len(queried) == 6
+
+
+def test_the_catalog_keeps_places_looked_up_ahead_only_until_it_changes(
+    mixed: SearchIndex, make_doc: DocFactory
+) -> None:
+    catalog = mixed._catalog
+    assert catalog.places(["l1", "gone"]) == {"l1": catalog.places(["l1"])["l1"]}
+    mixed.delete_paths(["global/l1.md"])
+    assert catalog.places(["l1"]) == {}  # a deleted entry is never vouched for from what was kept
+    mixed.upsert([make_doc("l1", "Lesson 1 again, now a decision.", kind="decision")])
+    assert catalog.places(["l1"])["l1"][1] == "decision"
