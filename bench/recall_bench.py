@@ -28,8 +28,9 @@ profile, 10 memories and a session; shared learnings, entities (3 facts each) an
 with its search index, and ``LearningMachine.build_context`` over all six stores with the index
 searcher, one new message per turn (so every turn embeds its query: ~10 ms of MiniLM), for a
 random user each turn (mostly users not read before). The query is embedded once per turn, from
-its start (``prefetch``), and the four searching stores share one Chroma query per collection,
-one catalog check and one BM25 pass (docs/search.md). To build 100k records' index in minutes,
+its start (``prefetch``), which then starts the shared Chroma query of each kind the stores ask;
+a user's 10 memories all fit, so they need no search; the stores share one BM25 pass
+(docs/search.md). To build 100k records' index in minutes,
 the stored vectors are random unit vectors written under the MiniLM's name (latency of a
 nearest-neighbour search does not depend on what the vectors mean; texts, catalog, BM25 and
 Chroma are the real ones, written by the real sync in 20k-file steps); queries are embedded by
