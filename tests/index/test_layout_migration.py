@@ -62,6 +62,15 @@ def _downgrade(directory: Path, embedder: MiniLMEmbedder) -> None:
         index._catalog.set_value("config", "schema", "1")
 
 
+def _layout_1(directory: Path, embedder: MiniLMEmbedder, corpus: list[IndexDoc]) -> dict:
+    """An index of ``corpus`` written as layout 1 wrote it; what it answered before (layout 2)."""
+    with SearchIndex.open(directory, embedder=embedder) as index:
+        index.upsert(corpus)
+        before = _answers(index)
+    _downgrade(directory, embedder)
+    return before
+
+
 def test_shared_kinds_live_in_collections_of_their_own(index: SearchIndex, corpus: list[IndexDoc]) -> None:
     index.upsert(corpus)
     index.fold()
@@ -77,10 +86,7 @@ def test_a_layout_1_index_is_regrouped_on_open_without_embedding(
     tmp_path: Path, embedder: MiniLMEmbedder, corpus: list[IndexDoc], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = tmp_path / "index"
-    with SearchIndex.open(directory, embedder=embedder) as index:
-        index.upsert(corpus)
-        before = _answers(index)
-    _downgrade(directory, embedder)
+    before = _layout_1(directory, embedder, corpus)
     calls: list[int] = []
     real_embed = embedder.embed
     monkeypatch.setattr(embedder, "embed", lambda texts: calls.append(len(texts)) or real_embed(texts))
@@ -96,10 +102,7 @@ def test_a_regrouping_cut_short_finishes_at_the_next_open(
     tmp_path: Path, embedder: MiniLMEmbedder, corpus: list[IndexDoc], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = tmp_path / "index"
-    with SearchIndex.open(directory, embedder=embedder) as index:
-        index.upsert(corpus)
-        before = _answers(index)
-    _downgrade(directory, embedder)
+    before = _layout_1(directory, embedder, corpus)
     real_upsert = VectorStore.upsert
     written: list[str] = []
 
@@ -122,9 +125,7 @@ def test_a_reader_of_a_layout_1_index_says_who_updates_it(
     tmp_path: Path, embedder: MiniLMEmbedder, corpus: list[IndexDoc]
 ) -> None:
     directory = tmp_path / "index"
-    with SearchIndex.open(directory, embedder=embedder) as index:
-        index.upsert(corpus)
-    _downgrade(directory, embedder)
+    _layout_1(directory, embedder, corpus)
     with pytest.raises(IndexMismatchError, match="writer lock"):
         SearchIndex.open(directory, embedder=embedder, writer=False)
     with SearchIndex.open(directory, embedder=embedder) as index:  # the writer then updates it
