@@ -104,6 +104,7 @@ class SearchIndex:
         self._embed_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lfs-embed")
         self._pending_vectors: dict[tuple[str, str], Future[np.ndarray]] = {}
         self.healed = False  # set by the service when this replaced an unreadable index folder
+        self._closed = False
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._query_lock = threading.Lock()
         self._turn_cache: OrderedDict[tuple[object, ...], tuple[tuple[int, int], float, Future[Any]]] = OrderedDict()
@@ -160,6 +161,7 @@ class SearchIndex:
 
     def close(self) -> None:
         """Fold the fresh segment into Chroma; release the catalog connection and worker threads."""
+        self._closed = True
         self._embed_pool.shutdown(wait=True)
         self._fresh.close()
         self._lexical_pool.shutdown(wait=True)
@@ -396,6 +398,8 @@ class SearchIndex:
         """
         if mode not in ("hybrid", "dense", "lexical"):
             raise ValueError(f"mode must be 'hybrid', 'dense' or 'lexical', not {mode!r}")
+        if self._closed:
+            raise RuntimeError("the search index is closed")
         if k <= 0 or not query.strip():
             return []
         kinds = _as_set(kind)
@@ -405,8 +409,13 @@ class SearchIndex:
         # A search asked again within the turn (two threads, or a store's tool after its recall)
         # is this lookup.
         key = ("search", query, k, _frozen(kinds), _frozen(spaces), user or None, include_inactive, mode)
-        return list(self._turn_cached(key, lambda: self._search(query, k, kinds, spaces, user or None,
-                                                                include_inactive, mode)))
+        try:
+            return list(self._turn_cached(key, lambda: self._search(query, k, kinds, spaces, user or None,
+                                                                    include_inactive, mode)))
+        except sqlite3.ProgrammingError as exc:  # the catalog connection closed under this search
+            if self._closed:  # what a search racing close() (a heal swapping indexes) always raises
+                raise RuntimeError("the search index was closed during the search") from exc
+            raise
 
     def _search(self, query: str, k: int, kinds: set[str] | None, spaces: set[str] | None, user: str | None,
                 include_inactive: bool, mode: SearchMode) -> list[Hit]:

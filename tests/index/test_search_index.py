@@ -298,3 +298,14 @@ def test_sockets_are_blocked_while_the_index_works(index: SearchIndex, make_doc:
     assert ids(index.search("billing")) == ["db"]
     with pytest.raises(SocketBlockedError):
         socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+
+
+def test_a_search_of_a_closed_index_says_so(tmp_path: Path, embedder: MiniLMEmbedder, make_doc: DocFactory) -> None:
+    """A heal swaps a closed index for a rebuilt one: a search that raced it gets one clear error."""
+    index = SearchIndex.open(tmp_path / "index", embedder=embedder)
+    index.upsert([make_doc("db", "We use PostgreSQL for billing.")])
+    assert ids(index.search("billing", k=1)) == ["db"]
+    index.close()
+    for mode in MODES:
+        with pytest.raises(RuntimeError, match="closed"):
+            index.search("billing", k=1, mode=mode)  # type: ignore[arg-type]
